@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The DRAM cache: frames, the partitioned page index, per-CPU free lists,
+ * lookup/load, dirty marking and batched eviction.
+ *
+ * The index is split into nr_cpu_ids partitions by page offset (off % N, as
+ * in FastMap); each partition is an xarray (its own lock) whose XA_MARK_0 is
+ * the partition's dirty tree, plus an LRU list with its own lock. A fault
+ * takes no lock shared by all partitions.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/sched/signal.h>
+#include <linux/wait_bit.h>
+#include <linux/delay.h>
+#include "fastmap_int.h"
+
+struct fm_part *fm_part_of(struct fm_instance *inst, u64 off)
+{
+	return &inst->parts[off % inst->nr_parts];
+}
+
+unsigned long fm_key_of(struct fm_instance *inst, u64 off)
+{
+	return off / inst->nr_parts;
+}
+
+static void fm_set_state(struct fm_page *fp, u8 state)
+{
+	WRITE_ONCE(fp->state, state);
+}
+
+static void fm_wake(struct fm_page *fp)
+{
+	smp_mb();
+	wake_up_var(&fp->state);
+}
+
+/* ---- free lists ---------------------------------------------------------- */
+
+static struct fm_page *fm_pop_free(struct fm_freelist *fl,
+				   struct list_head *more, unsigned int nmore)
+{
+	struct fm_page *fp = NULL;
+
+	spin_lock(&fl->lock);
+	if (!list_empty(&fl->head)) {
+		fp = list_first_entry(&fl->head, struct fm_page, lru);
+		list_del_init(&fp->lru);
+		fl->nr--;
+		while (more && nmore-- && !list_empty(&fl->head)) {
+			list_move(fl->head.next, more);
+			fl->nr--;
+		}
+	}
+	spin_unlock(&fl->lock);
+	return fp;
+}
+
+static void fm_push_free_list(struct fm_instance *inst, struct list_head *l,
+			      unsigned int n)
+{
+	struct fm_freelist *fl = raw_cpu_ptr(inst->free);
+
+	spin_lock(&fl->lock);
+	list_splice(l, &fl->head);
+	fl->nr += n;
+	spin_unlock(&fl->lock);
+}
+
+static struct fm_page *fm_take_free(struct fm_instance *inst)
+{
+	struct fm_freelist *own = raw_cpu_ptr(inst->free);
+	struct fm_page *fp, *t;
+	LIST_HEAD(stolen);
+	unsigned int n = 0;
+	int cpu;
+
+	fp = fm_pop_free(own, NULL, 0);
+	if (fp)
+		goto got;
+	for_each_possible_cpu(cpu) {
+		struct fm_freelist *fl = per_cpu_ptr(inst->free, cpu);
+
+		if (fl == own || !READ_ONCE(fl->nr))
+			continue;
+		fp = fm_pop_free(fl, &stolen, 31);
+		if (fp)
+			break;
+	}
+	if (!fp)
+		return NULL;
+	list_for_each_entry(t, &stolen, lru)
+		n++;
+	if (n)
+		fm_push_free_list(inst, &stolen, n);
+got:
+	percpu_counter_dec(&inst->nr_free);
+	return fp;
+}
+
+static void fm_free_frame(struct fm_instance *inst, struct fm_page *fp)
+{
+	LIST_HEAD(l);
+
+	list_add(&fp->lru, &l);
+	fm_push_free_list(inst, &l, 1);
+	percpu_counter_inc(&inst->nr_free);
+}
+
+/* ---- setup / teardown ------------------------------------------------------ */
+
+static void fm_evict_workfn(struct work_struct *work);
+
+int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
+{
+	unsigned long i;
+	unsigned int p;
+	int cpu, err = -ENOMEM;
+
+	inst->nr_parts = nr_cpu_ids;
+	inst->parts = kvcalloc(inst->nr_parts, sizeof(*inst->parts),
+			       GFP_KERNEL);
+	if (!inst->parts)
+		return -ENOMEM;
+	for (p = 0; p < inst->nr_parts; p++) {
+		xa_init(&inst->parts[p].index);
+		spin_lock_init(&inst->parts[p].lru_lock);
+		INIT_LIST_HEAD(&inst->parts[p].lru);
+	}
+	inst->free = alloc_percpu(struct fm_freelist);
+	inst->stats = alloc_percpu(struct fm_stats_pcpu);
+	inst->evict_vec = kvcalloc(FASTMAP_BATCH_MAX, sizeof(*inst->evict_vec),
+				   GFP_KERNEL);
+	inst->evict_ok = kvcalloc(FASTMAP_BATCH_MAX, sizeof(*inst->evict_ok),
+				  GFP_KERNEL);
+	if (!inst->free || !inst->stats || !inst->evict_vec || !inst->evict_ok)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct fm_freelist *fl = per_cpu_ptr(inst->free, cpu);
+
+		spin_lock_init(&fl->lock);
+		INIT_LIST_HEAD(&fl->head);
+		fl->nr = 0;
+	}
+	if (percpu_counter_init(&inst->nr_free, 0, GFP_KERNEL))
+		goto fail;
+	if (percpu_counter_init(&inst->nr_dirty, 0, GFP_KERNEL))
+		goto fail_free;
+	if (percpu_counter_init(&inst->nr_cached, 0, GFP_KERNEL))
+		goto fail_dirty;
+
+	inst->frames = kvcalloc(nr_frames, sizeof(*inst->frames), GFP_KERNEL);
+	if (!inst->frames)
+		goto fail_cached;
+	cpu = cpumask_first(cpu_possible_mask);
+	for (i = 0; i < nr_frames; i++) {
+		struct fm_page *fp = &inst->frames[i];
+		struct fm_freelist *fl;
+
+		fp->page = alloc_page(GFP_KERNEL | __GFP_NOWARN |
+				      __GFP_RETRY_MAYFAIL);
+		if (!fp->page) {
+			err = -ENOMEM;
+			goto fail_pages;
+		}
+		set_page_private(fp->page, (unsigned long)fp);
+		spin_lock_init(&fp->lock);
+		INIT_HLIST_HEAD(&fp->rmap);
+		fp->off = U64_MAX;
+		fp->state = FM_FREE;
+		fl = per_cpu_ptr(inst->free, cpu);
+		list_add_tail(&fp->lru, &fl->head);
+		fl->nr++;
+		inst->nr_frames = i + 1;
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_possible_mask);
+		if (!(i & 1023)) {
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				goto fail_pages;
+			}
+			cond_resched();
+		}
+	}
+	percpu_counter_add(&inst->nr_free, inst->nr_frames);
+	mutex_init(&inst->evict_lock);
+	init_rwsem(&inst->rmap_sem);
+	INIT_WORK(&inst->evict_work, fm_evict_workfn);
+	return 0;
+
+fail_pages:
+	for (i = 0; i < inst->nr_frames; i++)
+		__free_page(inst->frames[i].page);
+	kvfree(inst->frames);
+	inst->frames = NULL;
+	inst->nr_frames = 0;
+fail_cached:
+	percpu_counter_destroy(&inst->nr_cached);
+fail_dirty:
+	percpu_counter_destroy(&inst->nr_dirty);
+fail_free:
+	percpu_counter_destroy(&inst->nr_free);
+fail:
+	kvfree(inst->evict_ok);
+	kvfree(inst->evict_vec);
+	free_percpu(inst->stats);
+	free_percpu(inst->free);
+	kvfree(inst->parts);
+	return err;
+}
+
+/* Called with no users left: no mappings, no open files, no work queued. */
+void fm_cache_destroy(struct fm_instance *inst)
+{
+	unsigned long i;
+	unsigned int p;
+
+	cancel_work_sync(&inst->evict_work);
+	for (i = 0; i < inst->nr_frames; i++) {
+		struct fm_page *fp = &inst->frames[i];
+
+		fm_rmap_drop_all(fp);
+		__free_page(fp->page);
+	}
+	for (p = 0; p < inst->nr_parts; p++)
+		xa_destroy(&inst->parts[p].index);
+	kvfree(inst->frames);
+	percpu_counter_destroy(&inst->nr_cached);
+	percpu_counter_destroy(&inst->nr_dirty);
+	percpu_counter_destroy(&inst->nr_free);
+	kvfree(inst->evict_ok);
+	kvfree(inst->evict_vec);
+	free_percpu(inst->stats);
+	free_percpu(inst->free);
+	kvfree(inst->parts);
+}
+
+/* ---- dirty tracking -------------------------------------------------------- */
+
+/* Caller holds fp->lock; fp is in the index (LOADING excluded). */
+void fm_mark_dirty(struct fm_instance *inst, struct fm_page *fp)
+{
+	struct fm_part *part;
+
+	if (test_and_set_bit(FM_PG_DIRTY, &fp->flags))
+		return;
+	part = fm_part_of(inst, fp->off);
+	xa_set_mark(&part->index, fm_key_of(inst, fp->off), FM_XA_DIRTY);
+	percpu_counter_inc(&inst->nr_dirty);
+	if (percpu_counter_read_positive(&inst->nr_dirty) * 100 >
+	    (s64)READ_ONCE(inst->dirty_ratio) * inst->nr_frames)
+		fm_writeback_kick(inst);
+}
+
+/* Caller holds fp->lock. Returns true if the page was dirty. */
+bool fm_clear_dirty_locked(struct fm_instance *inst, struct fm_page *fp)
+{
+	struct fm_part *part;
+
+	if (!test_and_clear_bit(FM_PG_DIRTY, &fp->flags))
+		return false;
+	part = fm_part_of(inst, fp->off);
+	xa_clear_mark(&part->index, fm_key_of(inst, fp->off), FM_XA_DIRTY);
+	percpu_counter_dec(&inst->nr_dirty);
+	return true;
+}
+
+/* ---- eviction ------------------------------------------------------------- */
+
+static bool fm_evictable(struct fm_page *fp)
+{
+	return fp->state == FM_CACHED && !atomic_read(&fp->pins) &&
+	       !test_bit(FM_PG_DIRTY, &fp->flags) &&
+	       !test_bit(FM_PG_WRITEBACK, &fp->flags);
+}
+
+/* Move clean, unpinned pages from the LRUs into @vec as EVICTING. */
+static unsigned int fm_select_victims(struct fm_instance *inst,
+				      struct fm_page **vec, unsigned int want)
+{
+	unsigned int n = 0, visited = 0, p = inst->evict_cursor;
+	unsigned int per_part = max(2 * want / inst->nr_parts, 64U);
+
+	while (n < want && visited++ < 2 * inst->nr_parts) {
+		struct fm_part *part = &inst->parts[p];
+		struct fm_page *fp, *tmp;
+		unsigned int budget = per_part;
+
+		spin_lock(&part->lru_lock);
+		list_for_each_entry_safe(fp, tmp, &part->lru, lru) {
+			if (n == want || !budget--)
+				break;
+			if (test_and_clear_bit(FM_PG_REF, &fp->flags)) {
+				list_move_tail(&fp->lru, &part->lru);
+				continue;
+			}
+			if (!spin_trylock(&fp->lock))
+				continue;
+			if (fm_evictable(fp)) {
+				fm_set_state(fp, FM_EVICTING);
+				list_del_init(&fp->lru);
+				vec[n++] = fp;
+			}
+			spin_unlock(&fp->lock);
+		}
+		spin_unlock(&part->lru_lock);
+		if (++p == inst->nr_parts)
+			p = 0;
+	}
+	inst->evict_cursor = p;
+	return n;
+}
+
+/*
+ * Tear down all mappings of the EVICTING pages in @vec with one TLB shootdown
+ * round, then free the frames. Pages whose mappings could not all be reached
+ * (an address space busy in fork/mremap/munmap) go back to the cache.
+ * Caller holds inst->evict_lock. Returns the number of frames freed.
+ */
+static unsigned int fm_evict_victims(struct fm_instance *inst,
+				     struct fm_page **vec, unsigned int n,
+				     struct fm_ctx *ctx)
+{
+	bool *ok = inst->evict_ok;
+	unsigned int i, freed = 0;
+
+	down_read(&inst->rmap_sem);
+	fm_rmap_unmap(inst, vec, ok, n, FM_UNMAP_CLEAR, ctx);
+	fm_flush_tlb_all_cpus();
+	fm_stat_inc(inst, shootdowns);
+
+	for (i = 0; i < n; i++) {
+		struct fm_page *fp = vec[i];
+		struct fm_part *part = fm_part_of(inst, fp->off);
+
+		spin_lock(&fp->lock);
+		if (ok[i]) {
+			fm_rmap_drop_all(fp);
+			xa_erase(&part->index, fm_key_of(inst, fp->off));
+			fp->off = U64_MAX;
+			fp->flags = 0;
+			fm_set_state(fp, FM_FREE);
+			spin_unlock(&fp->lock);
+			percpu_counter_dec(&inst->nr_cached);
+			fm_wake(fp);
+			fm_free_frame(inst, fp);
+			freed++;
+		} else {
+			fm_set_state(fp, FM_CACHED);
+			spin_unlock(&fp->lock);
+			spin_lock(&part->lru_lock);
+			list_add_tail(&fp->lru, &part->lru);
+			spin_unlock(&part->lru_lock);
+			fm_wake(fp);
+		}
+	}
+	up_read(&inst->rmap_sem);
+	fm_stat_add(inst, evictions, freed);
+	fm_stat_inc(inst, evict_batches);
+	return freed;
+}
+
+/* Evict up to @want pages. Caller holds inst->evict_lock. */
+int fm_evict_batch(struct fm_instance *inst, struct fm_ctx *ctx,
+		   unsigned int want)
+{
+	unsigned int n;
+
+	want = clamp(want, 1U, (unsigned int)FASTMAP_BATCH_MAX);
+	n = fm_select_victims(inst, inst->evict_vec, want);
+	if (!n)
+		return 0;
+	return fm_evict_victims(inst, inst->evict_vec, n, ctx);
+}
+
+/* Drop every clean, unpinned cached page with offset in [first, last]. */
+int fm_evict_range(struct fm_instance *inst, u64 first, u64 last)
+{
+	struct fm_ctx ctx = { .held_mm = NULL };
+	unsigned int p, n = 0;
+	int freed = 0;
+
+	mutex_lock(&inst->evict_lock);
+	for (p = 0; p < inst->nr_parts; p++) {
+		struct fm_part *part = &inst->parts[p];
+		unsigned long key, kfirst, klast;
+		struct fm_page *fp;
+
+		kfirst = first / inst->nr_parts;
+		klast = last / inst->nr_parts;
+		xa_for_each_range(&part->index, key, fp, kfirst, klast) {
+			spin_lock(&part->lru_lock);
+			if (spin_trylock(&fp->lock)) {
+				if (fp->off >= first && fp->off <= last &&
+				    fm_evictable(fp)) {
+					fm_set_state(fp, FM_EVICTING);
+					list_del_init(&fp->lru);
+					inst->evict_vec[n++] = fp;
+				}
+				spin_unlock(&fp->lock);
+			}
+			spin_unlock(&part->lru_lock);
+			if (n == FASTMAP_BATCH_MAX) {
+				freed += fm_evict_victims(inst, inst->evict_vec,
+							  n, &ctx);
+				n = 0;
+			}
+			cond_resched();
+		}
+	}
+	if (n)
+		freed += fm_evict_victims(inst, inst->evict_vec, n, &ctx);
+	mutex_unlock(&inst->evict_lock);
+	return freed;
+}
+
+static unsigned long fm_low_watermark(struct fm_instance *inst)
+{
+	return min_t(unsigned long, READ_ONCE(inst->batch_pages),
+		     inst->nr_frames / 8);
+}
+
+static void fm_evict_workfn(struct work_struct *work)
+{
+	struct fm_instance *inst = container_of(work, struct fm_instance,
+						evict_work);
+	struct fm_ctx ctx = { .held_mm = NULL };
+	unsigned long high = 2 * fm_low_watermark(inst);
+	int rounds = 0;
+
+	mutex_lock(&inst->evict_lock);
+	while (percpu_counter_read_positive(&inst->nr_free) < high &&
+	       rounds++ < 64) {
+		if (!fm_evict_batch(inst, &ctx, READ_ONCE(inst->batch_pages)))
+			break;
+		cond_resched();
+	}
+	mutex_unlock(&inst->evict_lock);
+}
+
+/*
+ * Make at least one frame free: evict a batch; if nothing clean can go,
+ * write back a batch of dirty pages first. Returns frames freed or -errno.
+ */
+static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
+{
+	int freed;
+
+	mutex_lock(&inst->evict_lock);
+	if (percpu_counter_read_positive(&inst->nr_free) > 0) {
+		mutex_unlock(&inst->evict_lock);
+		return 1;
+	}
+	freed = fm_evict_batch(inst, ctx, READ_ONCE(inst->batch_pages));
+	if (!freed) {
+		fm_writeback_some(inst, READ_ONCE(inst->batch_pages), ctx);
+		freed = fm_evict_batch(inst, ctx, READ_ONCE(inst->batch_pages));
+	}
+	mutex_unlock(&inst->evict_lock);
+	return freed;
+}
+
+static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
+				      struct fm_ctx *ctx)
+{
+	struct fm_page *fp;
+	int attempt;
+
+	for (attempt = 0; attempt < 200; attempt++) {
+		fp = fm_take_free(inst);
+		if (fp) {
+			if (percpu_counter_read_positive(&inst->nr_free) <
+			    fm_low_watermark(inst))
+				queue_work(system_unbound_wq, &inst->evict_work);
+			return fp;
+		}
+		if (fm_reclaim(inst, ctx) > 0)
+			continue;
+		if (fatal_signal_pending(current))
+			return ERR_PTR(-EINTR);
+		/* Everything is pinned, in writeback or in a busy mm. */
+		if (attempt > 8)
+			return ERR_PTR(-EAGAIN);
+		usleep_range(200, 1000);
+	}
+	return ERR_PTR(-EAGAIN);
+}
+
+/* ---- lookup and load ------------------------------------------------------ */
+
+/*
+ * Return the page for @off pinned and up to date, reading it from the device
+ * on a miss. ERR_PTR(-EIO) on a device error, -EAGAIN if no frame could be
+ * made free, -EINTR on a fatal signal.
+ */
+struct fm_page *fm_get_page(struct fm_instance *inst, u64 off,
+			    struct fm_ctx *ctx, bool *hit)
+{
+	struct fm_part *part = fm_part_of(inst, off);
+	unsigned long key = fm_key_of(inst, off);
+	struct fm_page *fp;
+	u8 st;
+	int err;
+
+again:
+	rcu_read_lock();
+	fp = xa_load(&part->index, key);
+	if (fp) {
+		spin_lock(&fp->lock);
+		rcu_read_unlock();
+		st = fp->state;
+		if (fp->off != off || st == FM_FREE) {
+			spin_unlock(&fp->lock);
+			goto again;
+		}
+		if (st == FM_CACHED) {
+			atomic_inc(&fp->pins);
+			spin_unlock(&fp->lock);
+			if (!test_bit(FM_PG_REF, &fp->flags))
+				set_bit(FM_PG_REF, &fp->flags);
+			if (hit)
+				*hit = true;
+			return fp;
+		}
+		spin_unlock(&fp->lock);
+		/* LOADING or EVICTING: wait for it to settle, then retry. */
+		if (wait_var_event_killable(&fp->state,
+					    READ_ONCE(fp->state) != st ||
+					    READ_ONCE(fp->off) != off))
+			return ERR_PTR(-EINTR);
+		goto again;
+	}
+	rcu_read_unlock();
+
+	fp = fm_alloc_frame(inst, ctx);
+	if (IS_ERR(fp))
+		return fp;
+	spin_lock(&fp->lock);
+	fp->off = off;
+	fp->flags = 0;
+	atomic_set(&fp->pins, 1);
+	fm_set_state(fp, FM_LOADING);
+	spin_unlock(&fp->lock);
+	err = xa_insert(&part->index, key, fp, GFP_KERNEL);
+	if (err) {
+		spin_lock(&fp->lock);
+		fp->off = U64_MAX;
+		atomic_set(&fp->pins, 0);
+		fm_set_state(fp, FM_FREE);
+		spin_unlock(&fp->lock);
+		fm_wake(fp);
+		fm_free_frame(inst, fp);
+		if (err == -EBUSY)
+			goto again;
+		return ERR_PTR(err);
+	}
+
+	err = fm_read_page(inst, fp);
+	fm_stat_inc(inst, read_ios);
+	spin_lock(&fp->lock);
+	if (err) {
+		xa_erase(&part->index, key);
+		fp->off = U64_MAX;
+		atomic_set(&fp->pins, 0);
+		fm_set_state(fp, FM_FREE);
+		spin_unlock(&fp->lock);
+		fm_wake(fp);
+		fm_free_frame(inst, fp);
+		fm_stat_inc(inst, read_errors);
+		return ERR_PTR(err);
+	}
+	fm_set_state(fp, FM_CACHED);
+	spin_unlock(&fp->lock);
+	percpu_counter_inc(&inst->nr_cached);
+	spin_lock(&part->lru_lock);
+	list_add_tail(&fp->lru, &part->lru);
+	spin_unlock(&part->lru_lock);
+	fm_wake(fp);
+	if (hit)
+		*hit = false;
+	return fp;
+}
+
+void fm_put_page(struct fm_page *fp)
+{
+	atomic_dec(&fp->pins);
+}
+
+/* Look up @off without loading; returns the page locked, or NULL. */
+struct fm_page *fm_lookup_cached(struct fm_instance *inst, u64 off)
+{
+	struct fm_part *part = fm_part_of(inst, off);
+	struct fm_page *fp;
+
+	rcu_read_lock();
+	fp = xa_load(&part->index, fm_key_of(inst, off));
+	if (fp) {
+		spin_lock(&fp->lock);
+		if (fp->off != off || fp->state == FM_FREE) {
+			spin_unlock(&fp->lock);
+			fp = NULL;
+		}
+	}
+	rcu_read_unlock();
+	return fp;
+}

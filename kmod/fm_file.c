@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The instance node /dev/fastmap/<name>: open/close, mmap, read()/write()
+ * through the same cache as the mappings, fsync/msync and the fd-scoped
+ * ioctls of kmod/uapi/fastmap.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/blkdev.h>
+#include <linux/uio.h>
+#include <linux/uaccess.h>
+#include <linux/sched/signal.h>
+#include <linux/miscdevice.h>
+#include "fastmap_int.h"
+
+static int fm_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	struct fm_instance *inst = container_of(misc, struct fm_instance, misc);
+
+	mutex_lock(&inst->open_lock);
+	if (inst->dying) {
+		mutex_unlock(&inst->open_lock);
+		return -ENODEV;
+	}
+	inst->open_count++;
+	mutex_unlock(&inst->open_lock);
+	file->private_data = inst;
+	file->f_wb_err = errseq_sample(&inst->wb_err);
+	return 0;
+}
+
+static int fm_release(struct inode *inode, struct file *file)
+{
+	struct fm_instance *inst = file->private_data;
+	int err = 0;
+
+	mutex_lock(&inst->open_lock);
+	if (inst->open_count == 1)	/* last close writes everything back */
+		err = fm_sync_range(inst, 0, U64_MAX, true);
+	inst->open_count--;
+	mutex_unlock(&inst->open_lock);
+	if (err)
+		pr_warn_ratelimited("%s: writeback at last close failed: %d\n",
+				    inst->name, err);
+	return 0;
+}
+
+/* close(2) reports a writeback error not yet seen by this description. */
+static int fm_flush(struct file *file, fl_owner_t id)
+{
+	struct fm_instance *inst = file->private_data;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	return errseq_check(&inst->wb_err, READ_ONCE(file->f_wb_err));
+}
+
+static int fm_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return fm_mmap(file->private_data, vma);
+}
+
+static loff_t fm_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct fm_instance *inst = file->private_data;
+
+	return fixed_size_llseek(file, offset, whence, inst->size_bytes);
+}
+
+static ssize_t fm_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
+			  bool write)
+{
+	struct fm_instance *inst = iocb->ki_filp->private_data;
+	struct fm_ctx ctx = { .held_mm = NULL };
+	loff_t pos = iocb->ki_pos;
+	size_t count = iov_iter_count(iter);
+	ssize_t done = 0;
+	int err = 0;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= inst->size_bytes)
+		return write && count ? -ENOSPC : 0;
+	count = min_t(u64, count, inst->size_bytes - pos);
+	while (count) {
+		u64 off = pos >> PAGE_SHIFT;
+		size_t in = pos & ~PAGE_MASK;
+		size_t n = min_t(size_t, PAGE_SIZE - in, count);
+		struct fm_page *fp = fm_get_page(inst, off, &ctx, NULL);
+		size_t copied;
+
+		if (IS_ERR(fp)) {
+			err = PTR_ERR(fp);
+			break;
+		}
+		if (write) {
+			copied = copy_page_from_iter(fp->page, in, n, iter);
+			/* Dirty after the copy: a racing writeback rewrites. */
+			spin_lock(&fp->lock);
+			fm_mark_dirty(inst, fp);
+			spin_unlock(&fp->lock);
+		} else {
+			copied = copy_page_to_iter(fp->page, in, n, iter);
+		}
+		fm_put_page(fp);
+		pos += copied;
+		done += copied;
+		count -= copied;
+		if (copied < n) {
+			err = -EFAULT;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	iocb->ki_pos = pos;
+	if (err == -EAGAIN)
+		err = -ENOMEM;
+	return done ? done : err;
+}
+
+static ssize_t fm_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	return fm_rw_iter(iocb, to, false);
+}
+
+static ssize_t fm_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	ssize_t ret = fm_rw_iter(iocb, from, true);
+
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
+
+static int fm_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct fm_instance *inst = file->private_data;
+	u64 first, last;
+	int err, err2;
+
+	if (start < 0 || end < start)
+		return -EINVAL;
+	first = (u64)start >> PAGE_SHIFT;
+	last = min_t(u64, (u64)end >> PAGE_SHIFT, inst->nr_dev_pages - 1);
+	err = first <= last ? fm_sync_range(inst, first, last, true) : 0;
+	err2 = errseq_check_and_advance(&inst->wb_err, &file->f_wb_err);
+	return err2 ? err2 : (err < 0 ? err : 0);
+}
+
+static long fm_ioc_sync(struct fm_instance *inst, struct file *file,
+			void __user *argp)
+{
+	struct fastmap_range r;
+	u64 first, last;
+	int err, err2;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved || (r.flags & ~FASTMAP_SYNC_ALL))
+		return -EINVAL;
+	if (r.offset >= inst->size_bytes)
+		return -EINVAL;
+	if (r.length && r.offset + r.length < r.offset)
+		return -EOVERFLOW;
+	first = r.offset >> PAGE_SHIFT;
+	last = r.length ? (r.offset + r.length - 1) >> PAGE_SHIFT : U64_MAX;
+	last = min(last, inst->nr_dev_pages - 1);
+	err = fm_sync_range(inst, first, last, r.flags & FASTMAP_SYNC_WAIT);
+	err2 = errseq_check_and_advance(&inst->wb_err, &file->f_wb_err);
+	if (err2 || err)
+		return err2 ? err2 : err;
+	if (r.flags & FASTMAP_SYNC_EVICT)
+		fm_evict_range(inst, first, last);
+	return 0;
+}
+
+static long fm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct fm_instance *inst = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case FASTMAP_IOC_GET_INFO: {
+		struct fastmap_info info = {
+			.size_bytes = inst->size_bytes,
+			.cache_bytes = (u64)inst->nr_frames << PAGE_SHIFT,
+			.batch_pages = READ_ONCE(inst->batch_pages),
+			.dirty_ratio = READ_ONCE(inst->dirty_ratio),
+			.page_size = PAGE_SIZE,
+			.dev = new_encode_dev(inst->bdev->bd_dev),
+		};
+
+		strscpy(info.name, inst->name, sizeof(info.name));
+		return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case FASTMAP_IOC_GET_STATS: {
+		struct fastmap_stats st;
+
+		fm_instance_get_stats(inst, &st);
+		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	}
+	case FASTMAP_IOC_SYNC_RANGE:
+		return fm_ioc_sync(inst, file, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+const struct file_operations fm_instance_fops = {
+	.owner = THIS_MODULE,
+	.open = fm_open,
+	.release = fm_release,
+	.flush = fm_flush,
+	.mmap = fm_file_mmap,
+	.llseek = fm_llseek,
+	.read_iter = fm_read_iter,
+	.write_iter = fm_write_iter,
+	.fsync = fm_fsync,
+	.unlocked_ioctl = fm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
