@@ -137,6 +137,7 @@ struct fm_instance {
 
 	/* eviction */
 	struct mutex evict_lock;
+	wait_queue_head_t free_wq;	/* waiters for a free frame */
 	unsigned int evict_cursor;
 	struct work_struct evict_work;
 	struct rw_semaphore rmap_sem;
@@ -179,7 +180,8 @@ extern bool fm_unsafe_skip_tlb_flush;
 extern struct mutex fm_instances_lock;
 extern struct list_head fm_instances;
 int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
-		       u32 batch, struct fm_instance **out, const char **why);
+		       u32 batch, u32 dirty_ratio, struct fm_instance **out,
+		       const char **why);
 int fm_instance_detach(const char *name, const char **why);
 struct fm_instance *fm_instance_find(const char *name);
 void fm_instance_get_stats(struct fm_instance *inst, struct fastmap_stats *st);
@@ -197,6 +199,7 @@ void fm_cache_destroy(struct fm_instance *inst);
 struct fm_page *fm_get_page(struct fm_instance *inst, u64 off,
 			    struct fm_ctx *ctx, bool *hit);
 void fm_put_page(struct fm_page *fp);
+void fm_wait_for_frames(struct fm_instance *inst);
 struct fm_page *fm_lookup_cached(struct fm_instance *inst, u64 off);
 void fm_mark_dirty(struct fm_instance *inst, struct fm_page *fp);
 bool fm_clear_dirty_locked(struct fm_instance *inst, struct fm_page *fp);

@@ -102,6 +102,17 @@ got:
 	return fp;
 }
 
+/* Exact number of frames on the free lists (the percpu counter is approximate). */
+static unsigned long fm_free_count(struct fm_instance *inst)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(inst->free, cpu)->nr);
+	return n;
+}
+
 static void fm_free_frame(struct fm_instance *inst, struct fm_page *fp)
 {
 	LIST_HEAD(l);
@@ -189,6 +200,7 @@ int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
 	}
 	percpu_counter_add(&inst->nr_free, inst->nr_frames);
 	mutex_init(&inst->evict_lock);
+	init_waitqueue_head(&inst->free_wq);
 	init_rwsem(&inst->rmap_sem);
 	INIT_WORK(&inst->evict_work, fm_evict_workfn);
 	return 0;
@@ -360,6 +372,8 @@ static unsigned int fm_evict_victims(struct fm_instance *inst,
 		}
 	}
 	up_read(&inst->rmap_sem);
+	if (freed && wq_has_sleeper(&inst->free_wq))
+		wake_up_all(&inst->free_wq);
 	fm_stat_add(inst, evictions, freed);
 	fm_stat_inc(inst, evict_batches);
 	return freed;
@@ -434,8 +448,7 @@ static void fm_evict_workfn(struct work_struct *work)
 	int rounds = 0;
 
 	mutex_lock(&inst->evict_lock);
-	while (percpu_counter_read_positive(&inst->nr_free) < high &&
-	       rounds++ < 64) {
+	while (fm_free_count(inst) < high && rounds++ < 64) {
 		if (!fm_evict_batch(inst, &ctx, READ_ONCE(inst->batch_pages)))
 			break;
 		cond_resched();
@@ -452,7 +465,7 @@ static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
 	int freed;
 
 	mutex_lock(&inst->evict_lock);
-	if (percpu_counter_read_positive(&inst->nr_free) > 0) {
+	if (fm_free_count(inst)) {	/* someone else just evicted */
 		mutex_unlock(&inst->evict_lock);
 		return 1;
 	}
@@ -465,13 +478,19 @@ static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
 	return freed;
 }
 
+/*
+ * Take a free frame, evicting if there is none. A caller that holds an
+ * mmap_lock (ctx->held_mm) gets -EAGAIN after a few fruitless rounds: it must
+ * let the lock go (an mm whose writer waits behind it may be what blocks
+ * eviction). Other callers wait for frames.
+ */
 static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
 				      struct fm_ctx *ctx)
 {
+	unsigned int fails = 0;
 	struct fm_page *fp;
-	int attempt;
 
-	for (attempt = 0; attempt < 200; attempt++) {
+	for (;;) {
 		fp = fm_take_free(inst);
 		if (fp) {
 			if (percpu_counter_read_positive(&inst->nr_free) <
@@ -483,12 +502,24 @@ static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
 			continue;
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
-		/* Everything is pinned, in writeback or in a busy mm. */
-		if (attempt > 8)
-			return ERR_PTR(-EAGAIN);
-		usleep_range(200, 1000);
+		if (ctx->held_mm) {
+			if (++fails >= 3)
+				return ERR_PTR(-EAGAIN);
+			cond_resched();
+			continue;
+		}
+		queue_work(system_unbound_wq, &inst->evict_work);
+		wait_event_killable_timeout(inst->free_wq, fm_free_count(inst),
+					    msecs_to_jiffies(10));
 	}
-	return ERR_PTR(-EAGAIN);
+}
+
+/* Sleep until frames may be free again; the caller holds no mmap_lock. */
+void fm_wait_for_frames(struct fm_instance *inst)
+{
+	queue_work(system_unbound_wq, &inst->evict_work);
+	wait_event_killable_timeout(inst->free_wq, fm_free_count(inst),
+				    msecs_to_jiffies(20));
 }
 
 /* ---- lookup and load ------------------------------------------------------ */

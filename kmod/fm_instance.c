@@ -244,7 +244,8 @@ static int fm_register_node(struct fm_instance *inst)
 }
 
 int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
-		       u32 batch, struct fm_instance **out, const char **why)
+		       u32 batch, u32 dirty_ratio, struct fm_instance **out,
+		       const char **why)
 {
 	struct fm_instance *inst;
 	unsigned long nr_frames;
@@ -258,10 +259,6 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 		*why = "cache too small: the minimum is 256 KiB";
 		return -EINVAL;
 	}
-	if ((cache_bytes >> PAGE_SHIFT) > totalram_pages() / 2) {
-		*why = "cache larger than half of the system's memory";
-		return -ENOMEM;
-	}
 	if (!batch)
 		batch = READ_ONCE(fm_default_batch);
 	if (batch < FASTMAP_BATCH_MIN || batch > FASTMAP_BATCH_MAX) {
@@ -274,13 +271,14 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 		return -ENOMEM;
 	strscpy(inst->name, name, sizeof(inst->name));
 	inst->batch_pages = batch;
-	inst->dirty_ratio = READ_ONCE(fm_default_dirty_ratio);
+	inst->dirty_ratio = dirty_ratio ? dirty_ratio :
+					  READ_ONCE(fm_default_dirty_ratio);
 	mutex_init(&inst->open_lock);
 	init_completion(&inst->kobj_done);
 
 	mutex_lock(&fm_instances_lock);
 	if (fm_instance_find(name)) {
-		*why = "an instance with this name exists";
+		*why = "an instance with this name exists (or is being detached)";
 		err = -EEXIST;
 		goto out_unlock;
 	}
@@ -292,6 +290,11 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 	nr_frames = min_t(u64, nr_frames,
 			  max_t(u64, inst->nr_dev_pages,
 				FASTMAP_CACHE_MIN >> PAGE_SHIFT));
+	if (nr_frames > totalram_pages() / 2) {
+		*why = "cache larger than half of the system's memory";
+		err = -ENOMEM;
+		goto out_bdev;
+	}
 	err = fm_cache_init(inst, nr_frames);
 	if (err) {
 		*why = err == -EINTR ? "interrupted while allocating the cache" :
@@ -353,9 +356,12 @@ int fm_instance_detach(const char *name, const char **why)
 		*why = "instance is open or mapped: close and unmap it first";
 		return -EBUSY;
 	}
+	/*
+	 * Stay on the list (so the name stays taken) until the node and the
+	 * sysfs directory are gone; lookups of a dying instance only read it.
+	 */
 	inst->dying = true;
 	mutex_unlock(&inst->open_lock);
-	list_del(&inst->node);
 	mutex_unlock(&fm_instances_lock);
 
 	misc_deregister(&inst->misc);
@@ -369,6 +375,9 @@ int fm_instance_detach(const char *name, const char **why)
 	kobject_del(&inst->kobj);
 	kobject_put(&inst->kobj);
 	wait_for_completion(&inst->kobj_done);
+	mutex_lock(&fm_instances_lock);
+	list_del(&inst->node);
+	mutex_unlock(&fm_instances_lock);
 	fm_cache_destroy(inst);
 	fm_bdev_close(inst->fbdev, inst);
 	pr_info("%s: detached\n", inst->name);

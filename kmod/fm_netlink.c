@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Generic netlink family "fastmap" (docs/netlink.md). Mutations need
- * CAP_SYS_ADMIN (GENL_ADMIN_PERM); every error carries an extack message.
+ * CAP_SYS_ADMIN, checked in the handlers (GENL_ADMIN_PERM would check
+ * CAP_NET_ADMIN). Errors carry an extack message, or for a missing attribute
+ * the extack missing-attribute type. Attach/detach serialize on the module's
+ * own mutex, so the family runs with parallel_ops (no genl_mutex held while
+ * allocating a cache or writing one back).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -54,6 +58,14 @@ static int fm_put_stats(struct sk_buff *skb, struct fm_instance *inst)
 	return 0;
 }
 
+static int fm_put_devname(struct sk_buff *skb, struct fm_instance *inst)
+{
+	char name[BDEVNAME_SIZE];
+
+	snprintf(name, sizeof(name), "%pg", inst->bdev);
+	return nla_put_string(skb, FASTMAP_A_DEVICE_NAME, name);
+}
+
 static int fm_fill_instance(struct sk_buff *skb, struct fm_instance *inst,
 			    u32 portid, u32 seq, int flags, u8 cmd)
 {
@@ -78,6 +90,7 @@ static int fm_fill_instance(struct sk_buff *skb, struct fm_instance *inst,
 	    nla_put_u32(skb, FASTMAP_A_DIRTY_RATIO,
 			READ_ONCE(inst->dirty_ratio)) ||
 	    nla_put_u32(skb, FASTMAP_A_OPEN_COUNT, open_count) ||
+	    fm_put_devname(skb, inst) ||
 	    fm_put_stats(skb, inst)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -104,31 +117,45 @@ static int fm_reply_instance(struct genl_info *info, struct fm_instance *inst,
 	return genlmsg_reply(msg, info);
 }
 
+static bool fm_nl_admin(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return true;
+	fm_set_msg(info->extack, "attach and detach need CAP_SYS_ADMIN");
+	return false;
+}
+
 static int fm_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
-	struct fm_instance *inst;
+	struct fm_instance *inst, *found;
 	const char *why = NULL;
-	u32 batch = 0;
+	u32 batch = 0, ratio = 0;
 	int err;
 
+	if (!fm_nl_admin(skb, info))
+		return -EPERM;
 	if (GENL_REQ_ATTR_CHECK(info, FASTMAP_A_DEVICE) ||
 	    GENL_REQ_ATTR_CHECK(info, FASTMAP_A_NAME) ||
 	    GENL_REQ_ATTR_CHECK(info, FASTMAP_A_CACHE_BYTES))
 		return -EINVAL;
 	if (info->attrs[FASTMAP_A_BATCH_PAGES])
 		batch = nla_get_u32(info->attrs[FASTMAP_A_BATCH_PAGES]);
+	if (info->attrs[FASTMAP_A_DIRTY_RATIO])
+		ratio = nla_get_u32(info->attrs[FASTMAP_A_DIRTY_RATIO]);
 	err = fm_instance_attach(nla_data(info->attrs[FASTMAP_A_DEVICE]),
 				 nla_data(info->attrs[FASTMAP_A_NAME]),
 				 nla_get_u64(info->attrs[FASTMAP_A_CACHE_BYTES]),
-				 batch, &inst, &why);
+				 batch, ratio, &inst, &why);
 	if (err) {
 		fm_set_msg(extack, why ? why : "attach failed");
 		return err;
 	}
 	mutex_lock(&fm_instances_lock);
-	inst = fm_instance_find(nla_data(info->attrs[FASTMAP_A_NAME]));
-	err = inst ? fm_reply_instance(info, inst, FASTMAP_CMD_ATTACH) : 0;
+	/* Reply only if a concurrent detach did not already remove it. */
+	found = fm_instance_find(nla_data(info->attrs[FASTMAP_A_NAME]));
+	err = found == inst && !inst->dying ?
+		fm_reply_instance(info, inst, FASTMAP_CMD_ATTACH) : 0;
 	mutex_unlock(&fm_instances_lock);
 	return err;
 }
@@ -138,6 +165,8 @@ static int fm_nl_detach(struct sk_buff *skb, struct genl_info *info)
 	const char *why = NULL;
 	int err;
 
+	if (!fm_nl_admin(skb, info))
+		return -EPERM;
 	if (GENL_REQ_ATTR_CHECK(info, FASTMAP_A_NAME))
 		return -EINVAL;
 	err = fm_instance_detach(nla_data(info->attrs[FASTMAP_A_NAME]), &why);
@@ -194,12 +223,10 @@ static int fm_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 static const struct genl_small_ops fm_genl_ops[] = {
 	{
 		.cmd = FASTMAP_CMD_ATTACH,
-		.flags = GENL_ADMIN_PERM,
 		.doit = fm_nl_attach,
 	},
 	{
 		.cmd = FASTMAP_CMD_DETACH,
-		.flags = GENL_ADMIN_PERM,
 		.doit = fm_nl_detach,
 	},
 	{
@@ -219,6 +246,7 @@ static struct genl_family fm_genl_family __ro_after_init = {
 	.maxattr = FASTMAP_A_MAX,
 	.policy = fm_policy,
 	.module = THIS_MODULE,
+	.parallel_ops = true,
 	.small_ops = fm_genl_ops,
 	.n_small_ops = ARRAY_SIZE(fm_genl_ops),
 	.resv_start_op = FASTMAP_CMD_GET + 1,

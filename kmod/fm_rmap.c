@@ -27,6 +27,7 @@
 #include <linux/sched/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/pgtable.h>
+#include <linux/file.h>
 #include "fastmap_int.h"
 
 static struct kmem_cache *fm_ppr_cache;
@@ -373,10 +374,18 @@ static vm_fault_t fm_err_to_fault(struct vm_fault *vmf, long err)
 	case -EINTR:
 		return VM_FAULT_NOPAGE;	/* the fatal signal is delivered */
 	case -EAGAIN:
-		/* No frame could be freed now: let mmap_lock go and retry. */
+		/*
+		 * No frame could be freed while we hold mmap_lock (some mm is
+		 * busy, maybe waiting on us): let the lock go, wait, retry.
+		 */
 		if (fault_flag_allow_retry_first(vmf->flags) &&
 		    !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+			struct file *file = get_file(vmf->vma->vm_file);
+			struct fm_pve *pve = vmf->vma->vm_private_data;
+
 			fm_fault_release_lock(vmf);
+			fm_wait_for_frames(pve->inst);
+			fput(file);
 			return VM_FAULT_RETRY;
 		}
 		return VM_FAULT_NOPAGE;

@@ -41,7 +41,7 @@ pkgs=(
 	libsystemd-dev nlohmann-json3-dev libcli11-dev
 	googletest libgtest-dev libgmock-dev
 	qemu-system-x86 busybox-static
-	e2fsprogs xfsprogs dmsetup
+	e2fsprogs xfsprogs dmsetup xz-utils zstd
 	clang-format
 )
 

@@ -38,14 +38,14 @@ enum fastmap_cmd {
 
 enum fastmap_attr {
 	FASTMAP_A_UNSPEC,
-	FASTMAP_A_PAD,
+	FASTMAP_A_PAD,		/* alignment only; never sent by userspace */
 	FASTMAP_A_NAME,		/* string, instance name */
 	FASTMAP_A_DEVICE,	/* string, block device path (attach) */
 	FASTMAP_A_CACHE_BYTES,	/* u64, DRAM cache size in bytes */
 	FASTMAP_A_BATCH_PAGES,	/* u32, eviction batch in pages */
 	FASTMAP_A_DIRTY_RATIO,	/* u32, writeback threshold, % of cache */
 	FASTMAP_A_SIZE_BYTES,	/* u64, mapped device size in bytes (reply) */
-	FASTMAP_A_DEV,		/* u32, dev_t of the block device (reply) */
+	FASTMAP_A_DEV,		/* u32, dev_t of the device, new_encode_dev() (reply) */
 	FASTMAP_A_OPEN_COUNT,	/* u32, open file descriptions of the node */
 	FASTMAP_A_STATS,	/* nest of enum fastmap_stat (reply) */
 	FASTMAP_A_DEVICE_NAME,	/* string, kernel name of the device (reply) */

@@ -10,6 +10,10 @@
  *        msync(MS_SYNC) and save the version of every page to F.
  *   verify PATH --state F [--direct] [--pages N]
  *        check every page against F, through mmap or (--direct) O_DIRECT pread.
+ *   touch PATH --pages P [--write]   read (or write) page P through mmap
+ *   writesync PATH --pages N         write pages [0, N) through mmap, then
+ *        msync(MS_SYNC); exit 5 if msync failed with EIO
+ *   coherence PATH                   read()/write() and the mapping agree
  * Exit 0 on success, 1 on a data mismatch, 2 on a usage/system error.
  */
 #include "fmtest.h"
@@ -19,7 +23,7 @@ struct opts {
 	const char *path, *state;
 	unsigned int threads;
 	uint64_t ops, pages, seed;
-	int direct;
+	int direct, write;
 };
 
 static uint32_t *versions;
@@ -34,8 +38,8 @@ static void parse(int argc, char **argv, int first)
 	for (i = first; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(a, "--direct")) {
-			o.direct = 1;
+		if (!strcmp(a, "--direct") || !strcmp(a, "--write")) {
+			*(a[2] == 'd' ? &o.direct : &o.write) = 1;
 			continue;
 		}
 		if (!v)
@@ -227,6 +231,85 @@ static int do_verify(void)
 	return bad ? 1 : 0;
 }
 
+static uint8_t *map_all(int fd, uint64_t n)
+{
+	uint8_t *m = mmap(NULL, n * FMT_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, fd, 0);
+
+	if (m == MAP_FAILED)
+		fmt_die("mmap %s", o.path);
+	return m;
+}
+
+/* A device error must reach only this process, as SIGBUS. */
+static int do_touch(void)
+{
+	int fd = open(o.path, O_RDWR);
+	uint64_t p = o.pages;
+	volatile uint8_t *m;
+
+	if (fd < 0)
+		fmt_die("open %s", o.path);
+	m = map_all(fd, p + 1);
+	if (o.write)
+		m[p * FMT_PAGE] = 1;
+	else
+		(void)m[p * FMT_PAGE];
+	printf("touch: page %llu %s ok\n", (unsigned long long)p,
+	       o.write ? "write" : "read");
+	return 0;
+}
+
+static int do_writesync(void)
+{
+	int fd = open(o.path, O_RDWR);
+	uint64_t p;
+	uint8_t *m;
+
+	if (fd < 0 || !o.pages)
+		fmt_die("open %s / --pages", o.path);
+	m = map_all(fd, o.pages);
+	for (p = 0; p < o.pages; p++)
+		fmt_fill(m + p * FMT_PAGE, p, 1);
+	if (msync(m, o.pages * FMT_PAGE, MS_SYNC)) {
+		printf("writesync: msync: %s\n", strerror(errno));
+		return errno == EIO ? 5 : 2;
+	}
+	printf("writesync: %llu pages, msync ok\n", (unsigned long long)o.pages);
+	return 0;
+}
+
+/* write() is seen by the mapping and stores to the mapping by read(). */
+static int do_coherence(void)
+{
+	int fd = open_sized(O_RDWR);
+	uint8_t *m, *buf = malloc(FMT_PAGE);
+	uint64_t p, n = o.pages < 64 ? o.pages : 64, bad = 0;
+
+	m = map_all(fd, n);
+	for (p = 0; p < n; p++) {
+		fmt_fill(buf, p, 1000 + p);
+		if (pwrite(fd, buf, FMT_PAGE, p * FMT_PAGE) != FMT_PAGE)
+			fmt_die("pwrite");
+		bad += fmt_check(m + p * FMT_PAGE, p, 1000 + p) != 0;
+		fmt_fill(m + p * FMT_PAGE, p, 2000 + p);
+		if (pread(fd, buf, FMT_PAGE, p * FMT_PAGE) != FMT_PAGE)
+			fmt_die("pread");
+		bad += fmt_check(buf, p, 2000 + p) != 0;
+		/* an unaligned write across a page boundary */
+		if (p + 1 < n && pwrite(fd, "XYZW", 4, (p + 1) * FMT_PAGE - 2) != 4)
+			fmt_die("pwrite unaligned");
+		if (p + 1 < n && (m[(p + 1) * FMT_PAGE - 2] != 'X' ||
+				  m[(p + 1) * FMT_PAGE + 1] != 'W'))
+			bad++;
+	}
+	if (fsync(fd))
+		fmt_die("fsync");
+	printf("coherence: %llu pages, %llu mismatches\n",
+	       (unsigned long long)n, (unsigned long long)bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -239,6 +322,12 @@ int main(int argc, char **argv)
 		return do_write();
 	if (!strcmp(argv[1], "verify"))
 		return do_verify();
+	if (!strcmp(argv[1], "touch"))
+		return do_touch();
+	if (!strcmp(argv[1], "writesync"))
+		return do_writesync();
+	if (!strcmp(argv[1], "coherence"))
+		return do_coherence();
 	fmt_die("unknown mode %s", argv[1]);
 	return 2;
 }

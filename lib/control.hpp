@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The fastmap control plane as an interface: NetlinkControl talks to the kernel module, tests
+// use fakes.
+#pragma once
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netlink.hpp"
+#include "result.hpp"
+
+namespace fastmap {
+
+// Error codes the Control implementations use for conditions the caller handles specially.
+inline constexpr int kErrModuleNotLoaded = ENOPKG;  // the genl family is not registered
+inline constexpr int kErrPermission = EPERM;        // mutations need CAP_SYS_ADMIN
+
+// One field per counter of enum fastmap_stat, in the same order.
+struct Stats {
+    std::uint64_t faults = 0;
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t mkwrite = 0;
+    std::uint64_t evictions = 0;
+    std::uint64_t evict_batches = 0;
+    std::uint64_t shootdowns = 0;
+    std::uint64_t wb_pages = 0;
+    std::uint64_t wb_bios = 0;
+    std::uint64_t read_ios = 0;
+    std::uint64_t read_errors = 0;
+    std::uint64_t write_errors = 0;
+    std::uint64_t dirty_pages = 0;   // gauge
+    std::uint64_t cached_pages = 0;  // gauge
+    std::uint64_t free_pages = 0;    // gauge
+    std::uint64_t cache_pages = 0;   // gauge: cache size in pages
+
+    bool operator==(const Stats&) const = default;
+};
+
+// The attribute id, stable key and member of every counter.
+struct StatField {
+    std::uint16_t id;  // enum fastmap_stat
+    std::string_view key;
+    std::uint64_t Stats::*member;
+};
+extern const std::array<StatField, 16> kStatFields;
+
+struct DevId {
+    std::uint32_t major = 0;
+    std::uint32_t minor = 0;
+
+    std::string str() const { return std::to_string(major) + ":" + std::to_string(minor); }
+    bool operator==(const DevId&) const = default;
+};
+
+// A dev_t as the kernel's new_encode_dev() (and glibc's major()/minor()) packs it into 32 bits.
+DevId decode_dev(std::uint32_t dev);
+std::uint32_t encode_dev(DevId dev);
+
+struct InstanceInfo {
+    std::string name;
+    std::string device;  // FASTMAP_A_DEVICE, else the kernel's name (FASTMAP_A_DEVICE_NAME)
+    DevId dev;
+    std::uint64_t size_bytes = 0;
+    std::uint64_t cache_bytes = 0;
+    std::uint32_t batch_pages = 0;
+    std::uint32_t dirty_ratio = 0;  // %
+    std::uint32_t open_count = 0;
+    Stats stats;
+
+    bool operator==(const InstanceInfo&) const = default;
+};
+
+struct AttachRequest {
+    std::string device;  // block device path
+    std::string name;
+    std::uint64_t cache_bytes = 0;
+    std::optional<std::uint32_t> batch_pages;  // kernel default when unset
+};
+
+struct DetachResult {
+    // Set when the instance is gone but the kernel reported a problem, e.g. "writeback failed:
+    // some data did not reach the device".
+    std::string warning;
+};
+
+struct ModuleInfo {
+    bool loaded = false;
+    std::uint32_t genl_version = 0;  // version of the registered genl family
+    std::string version;             // /sys/module/fastmap/version, when available
+};
+
+class Control {
+public:
+    virtual ~Control() = default;
+    virtual Result<InstanceInfo> attach(const AttachRequest& req) = 0;
+    virtual Result<DetachResult> detach(std::string_view name) = 0;
+    virtual Result<std::vector<InstanceInfo>> list() = 0;
+    virtual Result<InstanceInfo> get(std::string_view name) = 0;
+    // Whether the module is loaded and its versions; not an error when it is not.
+    virtual Result<ModuleInfo> module_info() = 0;
+};
+
+// Decodes an instance reply (FASTMAP_CMD_GET / ATTACH) from its attributes.
+Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs);
+Result<Stats> decode_stats(const nl::AttrMap& nested);
+
+}  // namespace fastmap

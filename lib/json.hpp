@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Stable JSON renderings of fastmap state (schema in docs/cli.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "control.hpp"
+
+namespace fastmap {
+
+// {"faults": .., "hits": .., ...}: every counter of enum fastmap_stat, snake_case.
+nlohmann::json stats_to_json(const Stats& stats);
+
+// {"name", "device", "dev": "8:16", "size_bytes", "cache_bytes", "batch_pages", "dirty_ratio",
+//  "open_count", "stats": {...}}
+nlohmann::json instance_to_json(const InstanceInfo& info);
+
+// `fastmapctl list --json`: {"instances": [instance, ...]}
+nlohmann::json list_to_json(const std::vector<InstanceInfo>& instances);
+
+// `fastmapctl stats NAME --json`: instance_to_json() plus top-level aliases for dashboards:
+// faults, hits, evictions, shootdowns, writeback_pages (= stats.wb_pages) and dirty_pages
+// (= stats.dirty_pages, in pages); cache_bytes is already top-level.
+nlohmann::json stats_report_to_json(const InstanceInfo& info);
+
+}  // namespace fastmap

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "control.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/sysmacros.h>
+
+#include <cstring>
+#include <set>
+
+#include "fastmap.h"
+#include "nl_bytes.hpp"
+
+namespace fastmap {
+namespace {
+
+TEST(StatFields, CoverEveryCounterOnceInUapiOrder) {
+    std::set<std::string_view> keys;
+    std::uint16_t expected_id = FASTMAP_STAT_FAULTS;
+    for (const auto& f : kStatFields) {
+        EXPECT_EQ(f.id, expected_id++);
+        EXPECT_TRUE(keys.insert(f.key).second) << f.key;
+    }
+    EXPECT_EQ(expected_id, FASTMAP_STAT_MAX + 1);
+}
+
+TEST(StatFields, MembersFollowStructFastmapStats) {
+    // Stats mirrors struct fastmap_stats field for field.
+    Stats s;
+    for (std::size_t i = 0; i < kStatFields.size(); ++i) {
+        s.*kStatFields[i].member = i + 1;
+    }
+    struct fastmap_stats raw;
+    static_assert(sizeof(raw) == sizeof(s));
+    std::memcpy(&raw, &s, sizeof(raw));
+    EXPECT_EQ(raw.faults, 1u);
+    EXPECT_EQ(raw.wb_pages, 8u);
+    EXPECT_EQ(raw.write_errors, 12u);
+    EXPECT_EQ(raw.cache_pages, 16u);
+}
+
+TEST(DevId, MatchesGlibcEncoding) {
+    for (DevId d : {DevId{8, 16}, DevId{259, 0}, DevId{253, 300}, DevId{4095, 1048575}}) {
+        const std::uint32_t enc = encode_dev(d);
+        EXPECT_EQ(decode_dev(enc), d);
+        EXPECT_EQ(::major(enc), d.major);
+        EXPECT_EQ(::minor(enc), d.minor);
+    }
+    EXPECT_EQ(encode_dev({8, 16}), 0x810u);
+    EXPECT_EQ((DevId{259, 3}).str(), "259:3");
+}
+
+TEST(DecodeInstance, RequiresName) {
+    test::Raw raw;
+    raw.attr_u32(FASTMAP_A_BATCH_PAGES, 5);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto info = decode_instance(*attrs);
+    ASSERT_FALSE(info.ok());
+    EXPECT_EQ(info.error().code, EPROTO);
+}
+
+TEST(DecodeInstance, PrefersDevicePathOverKernelName) {
+    test::Raw raw;
+    raw.attr_str(FASTMAP_A_NAME, "x").attr_str(FASTMAP_A_DEVICE_NAME, "sdb");
+    raw.attr_str(FASTMAP_A_DEVICE, "/dev/disk/by-id/foo");
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto info = decode_instance(*attrs);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->device, "/dev/disk/by-id/foo");
+    EXPECT_EQ(info->stats, Stats{});
+}
+
+TEST(DecodeInstance, MalformedStatsNest) {
+    test::Raw bad_nest;
+    bad_nest.u16(12).u16(FASTMAP_STAT_FAULTS);  // claims 12 bytes, has 4
+    test::Raw raw;
+    raw.attr_str(FASTMAP_A_NAME, "x").attr_nested(FASTMAP_A_STATS, bad_nest);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    EXPECT_FALSE(decode_instance(*attrs).ok());
+}
+
+}  // namespace
+}  // namespace fastmap

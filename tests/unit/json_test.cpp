@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "json.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_control.hpp"
+
+namespace fastmap {
+namespace {
+
+TEST(Json, StatsHaveEveryCounter) {
+    const auto j = stats_to_json(test::sample_instance().stats);
+    const std::vector<std::string> keys{
+        "faults",      "hits",         "misses",     "mkwrite",    "evictions",   "evict_batches",
+        "shootdowns",  "wb_pages",     "wb_bios",    "read_ios",   "read_errors", "write_errors",
+        "dirty_pages", "cached_pages", "free_pages", "cache_pages"};
+    EXPECT_EQ(j.size(), keys.size());
+    for (const auto& k : keys) {
+        EXPECT_TRUE(j.contains(k)) << k;
+        EXPECT_TRUE(j[k].is_number_unsigned()) << k;
+    }
+    EXPECT_EQ(j["faults"], 1000);
+    EXPECT_EQ(j["cache_pages"], 131072);
+}
+
+TEST(Json, Instance) {
+    const auto j = instance_to_json(test::sample_instance());
+    EXPECT_EQ(j.dump(),
+              R"({"batch_pages":512,"cache_bytes":536870912,"dev":"8:16","device":"/dev/sdb",)"
+              R"("dirty_ratio":10,"name":"db0","open_count":1,"size_bytes":10737418240,)"
+              R"("stats":{"cache_pages":131072,"cached_pages":65536,"dirty_pages":1311,)"
+              R"("evict_batches":2,"evictions":64,"faults":1000,"free_pages":65536,"hits":900,)"
+              R"("misses":100,"mkwrite":7,"read_errors":0,"read_ios":100,"shootdowns":2,)"
+              R"("wb_bios":3,"wb_pages":30,"write_errors":0}})");
+}
+
+TEST(Json, List) {
+    EXPECT_EQ(list_to_json({}).dump(), R"({"instances":[]})");
+    const auto j = list_to_json({test::sample_instance("a"), test::sample_instance("b")});
+    ASSERT_EQ(j["instances"].size(), 2u);
+    EXPECT_EQ(j["instances"][1]["name"], "b");
+    EXPECT_EQ(j["instances"][0]["stats"]["hits"], 900);
+}
+
+TEST(Json, StatsReportAliases) {
+    const auto info = test::sample_instance();
+    const auto j = stats_report_to_json(info);
+    EXPECT_EQ(j["cache_bytes"], info.cache_bytes);
+    EXPECT_EQ(j["faults"], info.stats.faults);
+    EXPECT_EQ(j["hits"], info.stats.hits);
+    EXPECT_EQ(j["evictions"], info.stats.evictions);
+    EXPECT_EQ(j["shootdowns"], info.stats.shootdowns);
+    EXPECT_EQ(j["writeback_pages"], info.stats.wb_pages);
+    EXPECT_EQ(j["dirty_pages"], info.stats.dirty_pages);
+    EXPECT_EQ(j["stats"], stats_to_json(info.stats));
+    EXPECT_EQ(j["name"], "db0");
+}
+
+TEST(Json, LargeCountersStayExact) {
+    InstanceInfo info = test::sample_instance();
+    info.stats.faults = 18446744073709551615ULL;
+    const auto text = stats_report_to_json(info).dump();
+    EXPECT_NE(text.find("\"faults\":18446744073709551615"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fastmap
