@@ -259,6 +259,10 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 		*why = "cache too small: the minimum is 256 KiB";
 		return -EINVAL;
 	}
+	if ((cache_bytes >> PAGE_SHIFT) > totalram_pages() / 2) {
+		*why = "cache larger than half of the system's memory";
+		return -ENOMEM;
+	}
 	if (!batch)
 		batch = READ_ONCE(fm_default_batch);
 	if (batch < FASTMAP_BATCH_MIN || batch > FASTMAP_BATCH_MAX) {
@@ -290,11 +294,6 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 	nr_frames = min_t(u64, nr_frames,
 			  max_t(u64, inst->nr_dev_pages,
 				FASTMAP_CACHE_MIN >> PAGE_SHIFT));
-	if (nr_frames > totalram_pages() / 2) {
-		*why = "cache larger than half of the system's memory";
-		err = -ENOMEM;
-		goto out_bdev;
-	}
 	err = fm_cache_init(inst, nr_frames);
 	if (err) {
 		*why = err == -EINTR ? "interrupted while allocating the cache" :

@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Linux mmap vs fastmap vs the device ceiling, in one VM run (the README's
+# main job and the benchmark driver). Random 4 KiB touches by $THREADS threads
+# over a dataset 16x the cache on null_blk; Linux mmap runs in a cgroup whose
+# memory.max equals fastmap's cache. Prints telemetry while fastmap runs and a
+# table of ratios. Ratios only: TCG makes absolute numbers meaningless.
+#
+# usage: compare.sh [--quick] [--device nullb|pmem|nvme] [--out DIR]
+set -u
+
+QUICK=0 DEVKIND=nullb OUT=/tmp/compare
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--device) DEVKIND=$2 && shift ;;
+	--out) OUT=$2 && shift ;;
+	*) echo "compare: unknown argument $1" >&2 && exit 2 ;;
+	esac
+	shift
+done
+THREADS=$(nproc)
+if [ "$QUICK" = 1 ]; then CACHE_MB=8 SECS=5; else CACHE_MB=16 SECS=10; fi
+PAGES=$((CACHE_MB * 256 * 16))	# 16x the cache, in 4 KiB pages
+mkdir -p "$OUT"
+
+step() { echo; echo "=== $*"; }
+die() { echo "compare: $*" >&2; exit 1; }
+jget() { sed -n "s/.*\"$2\": \([0-9.e+-]*\).*/\1/p" "$1" | head -n 1; }
+
+step "setup: fastmap.ko, device, cgroup"
+insmod /lib/modules/extra/fastmap.ko || die "cannot load fastmap.ko"
+case $DEVKIND in
+nullb)
+	modprobe null_blk nr_devices=1 memory_backed=1 gb=1 || die "null_blk"
+	DEV=/dev/nullb0 ;;
+pmem) DEV=/dev/pmem0 ;;
+nvme) DEV=/dev/nvme0n1 ;;
+*) die "unknown device $DEVKIND" ;;
+esac
+[ -b "$DEV" ] || die "$DEV missing"
+echo "+memory" >/sys/fs/cgroup/cgroup.subtree_control || die "memory controller"
+mkdir -p /sys/fs/cgroup/linux-mmap
+echo $((CACHE_MB << 20)) >/sys/fs/cgroup/linux-mmap/memory.max
+echo "kernel $(uname -r), $THREADS vCPUs, device $DEV, cache $CACHE_MB MiB," \
+	"dataset $((PAGES / 256)) MiB, $SECS s per run"
+
+bench() { # NAME MODE PATH OP [cgroup]
+	name=$1 mode=$2 path=$3 op=$4 cg=${5:-}
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	if [ -n "$cg" ]; then
+		sh -c "echo \$\$ >/sys/fs/cgroup/$cg/cgroup.procs && exec fmbench --mode $mode \
+			--path $path --op $op --threads $THREADS --seconds $SECS --pages $PAGES \
+			--quiet --json $OUT/$name.json"
+	else
+		fmbench --mode "$mode" --path "$path" --op "$op" --threads "$THREADS" \
+			--seconds "$SECS" --pages "$PAGES" --quiet --json "$OUT/$name.json"
+	fi || die "fmbench $name failed"
+	echo "$name: $(jget "$OUT/$name.json" ops_per_sec) ops/s"
+}
+
+step "device ceiling: O_DIRECT pread/pwrite"
+bench ceiling-read pread-direct "$DEV" read
+bench ceiling-write pread-direct "$DEV" write
+
+step "Linux mmap (cgroup memory.max = $CACHE_MB MiB)"
+bench linux-read linux-mmap "$DEV" read linux-mmap
+bench linux-write linux-mmap "$DEV" write linux-mmap
+
+step "fastmap: attach $DEV with a $CACHE_MB MiB cache"
+fastmapctl attach "$DEV" --name bench --cache ${CACHE_MB}M || die "attach"
+bench fastmap-read fastmap /dev/fastmap/bench read
+fmbench --mode fastmap --path /dev/fastmap/bench --op write --threads "$THREADS" \
+	--seconds "$SECS" --pages "$PAGES" --quiet --json "$OUT/fastmap-write.json" &
+bp=$!
+step "live telemetry while fastmap writes (fastmapctl stats bench)"
+i=0
+while [ $i -lt "$SECS" ] && kill -0 $bp 2>/dev/null; do
+	sleep 2
+	fastmapctl stats bench | grep -E "faults|hits|evictions|shootdowns|wb_pages|dirty_pages" |
+		tr -s ' ' | tr '\n' ';'
+	echo
+	i=$((i + 2))
+done
+wait $bp || die "fmbench fastmap-write failed"
+echo "fastmap-write: $(jget "$OUT/fastmap-write.json" ops_per_sec) ops/s"
+fastmapctl stats bench
+fastmapctl detach bench || die "detach"
+
+step "comparison (same VM, same device, same dataset)"
+awk -v out="$OUT" 'function get(f, k,   l, v) {
+		v = 0
+		while ((getline l < f) > 0)
+			if (index(l, "\"" k "\":")) { sub(/.*: */, "", l); sub(/,$/, "", l); v = l + 0; break }
+		close(f)
+		return v
+	}
+	BEGIN {
+		printf "%-6s %14s %14s %14s %9s %9s %14s %14s\n", "op", "ceiling ops/s",
+			"linux ops/s", "fastmap ops/s", "fm/linux", "fm/ceil", "linux IPI/pg", "fastmap IPI/pg"
+		split("read write", ops, " ")
+		for (i = 1; i <= 2; i++) {
+			op = ops[i]
+			c = get(out "/ceiling-" op ".json", "ops_per_sec")
+			l = get(out "/linux-" op ".json", "ops_per_sec")
+			f = get(out "/fastmap-" op ".json", "ops_per_sec")
+			# IPIs per page brought in: TLB-shootdown + function-call IPIs
+			# per page read from the device (in steady state each read
+			# page evicts one).
+			lp = get(out "/linux-" op ".json", "device_read_bytes") / 4096
+			li = get(out "/linux-" op ".json", "tlb_ipis") + get(out "/linux-" op ".json", "call_ipis")
+			fe = get(out "/fastmap-" op ".json", "evictions")
+			fi = get(out "/fastmap-" op ".json", "tlb_ipis") + get(out "/fastmap-" op ".json", "call_ipis")
+			printf "%-6s %14.0f %14.0f %14.0f %8.2fx %8.2fx %14.3f %14.3f\n", op, c, l, f,
+				l ? f / l : 0, c ? f / c : 0, lp ? li / lp : 0, fe ? fi / fe : 0
+		}
+	}'
