@@ -35,6 +35,7 @@ static void fm_set_state(struct fm_page *fp, u8 state)
 
 static void fm_wake(struct fm_page *fp)
 {
+	/* Order the state change before the waiter check in wake_up_var(). */
 	smp_mb();
 	wake_up_var(&fp->state);
 }

@@ -366,6 +366,7 @@ int fm_instance_detach(const char *name, const char **why)
 	misc_deregister(&inst->misc);
 	fm_writeback_stop(inst);
 	err = fm_sync_range(inst, 0, U64_MAX, true);
+	fm_writeback_stop(inst);	/* the sync may have re-armed it */
 	if (err) {
 		pr_warn("%s: detach: writeback failed (%d): data not on %s\n",
 			inst->name, err, inst->devpath);

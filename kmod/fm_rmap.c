@@ -382,9 +382,14 @@ static vm_fault_t fm_err_to_fault(struct vm_fault *vmf, long err)
 		    !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
 			struct file *file = get_file(vmf->vma->vm_file);
 			struct fm_pve *pve = vmf->vma->vm_private_data;
+			struct fm_instance *inst = pve->inst;
 
+			/*
+			 * The VMA may go once the lock is dropped; the file
+			 * reference keeps the instance.
+			 */
 			fm_fault_release_lock(vmf);
-			fm_wait_for_frames(pve->inst);
+			fm_wait_for_frames(inst);
 			fput(file);
 			return VM_FAULT_RETRY;
 		}
@@ -490,8 +495,10 @@ int fm_mmap(struct fm_instance *inst, struct vm_area_struct *vma)
 {
 	struct fm_pve *pve;
 
-	/* MAP_PRIVATE is not supported. (A shared mapping of a read-only
-	 * file description has VM_MAYSHARE without VM_SHARED.) */
+	/*
+	 * MAP_PRIVATE is not supported. (A shared mapping of a read-only
+	 * file description has VM_MAYSHARE without VM_SHARED.)
+	 */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff + vma_pages(vma) < vma->vm_pgoff)

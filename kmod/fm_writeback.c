@@ -61,6 +61,7 @@ static void fm_wb_end_io(struct bio *bio)
 
 		clear_bit(FM_PG_WRITEBACK, &fp->flags);
 		atomic_dec(&fp->pins);
+		/* Order the bit clear before the waiter check. */
 		smp_mb__after_atomic();
 		wake_up_var(&fp->flags);
 	}
