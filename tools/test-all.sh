@@ -186,7 +186,22 @@ run_ctest() {
 	[[ -z $labels ]] || args+=(-L "$labels")
 	echo "ctest ${args[*]} ${ctest_extra[*]}"
 	ctest "${args[@]}" "${ctest_extra[@]}" 2>&1 | tee "$ctest_log"
-	return "${PIPESTATUS[0]}"
+	local rc=${PIPESTATUS[0]}
+	vm_highlights
+	return "$rc"
+}
+
+# What the VM tests proved, from CTest's full log (passing tests print nothing
+# with --output-on-failure): module load/unload per kernel, the WARN-detection
+# self-test failing its inner run, and each suite's closing line.
+vm_highlights() {
+	local log=$build/Testing/Temporary/LastTest.log
+	[[ -f $log ]] || return 0
+	grep -qE '^[0-9]+/[0-9]+ Test: vm-' "$log" || return 0
+	echo
+	echo "===== test-all: VM highlights (full output: $log)"
+	grep -E '^[0-9]+/[0-9]+ Test: vm-|run-vm: kernel |ok - (insmod fastmap.ko|rmmod after detach)|fastmap: version .* loaded|fastmap: unloaded|warn_test_init|result=3|rig-selftest:|(datapath|tlb-negative): [0-9]+ passed|fm_tlb: [0-9]+ hot|^(PASS|FAIL) ' \
+		"$log" | sed 's/^/  /' || true
 }
 phase test run_ctest || finish 1
 finish 0

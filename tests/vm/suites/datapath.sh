@@ -138,5 +138,6 @@ for t in integrity coherence tlb stress errors badinput; do
 	run $t && t_$t
 done
 t_unload
+dmesg | grep -E "fastmap: (version|unloaded)" | sed 's/^/  /'
 echo "datapath: $pass passed, $fail failed"
 [ "$fail" = 0 ]
