@@ -45,6 +45,7 @@ enum fm_page_state {
 	FM_LOADING,		/* in the index, device read in flight */
 	FM_CACHED,		/* in the index, up to date */
 	FM_EVICTING,		/* in the index, mappings being torn down */
+	FM_RETIRED,		/* no page: the cache shrank; on inst->retired */
 };
 
 /* fm_page.flags bits (atomic bitops) */
@@ -104,6 +105,7 @@ struct fm_stats_pcpu {
 	u64 faults, hits, misses, mkwrite;
 	u64 evictions, evict_batches, shootdowns;
 	u64 wb_pages, wb_bios, read_ios, read_errors, write_errors;
+	u64 evict_stalls;
 };
 
 #define fm_stat_inc(inst, field) this_cpu_inc((inst)->stats->field)
@@ -121,9 +123,15 @@ struct fm_instance {
 	u64 size_bytes;
 	u64 nr_dev_pages;
 
+	u32 id;				/* tracepoints and netlink carry it */
+
 	/* cache */
-	struct fm_page *frames;
-	unsigned long nr_frames;
+	struct list_head chunks;	/* of descriptors, under resize_lock */
+	struct list_head retired;	/* descriptors without a page */
+	spinlock_t retired_lock;
+	struct mutex resize_lock;
+	atomic_long_t nr_frames;	/* frames with a page */
+	unsigned long target_frames;	/* frames above it retire when freed */
 	unsigned int nr_parts;
 	struct fm_part *parts;
 	struct fm_freelist __percpu *free;
@@ -134,6 +142,12 @@ struct fm_instance {
 	/* tunables */
 	unsigned int batch_pages;
 	unsigned int dirty_ratio;
+	unsigned int wb_interval_ms;
+
+	/* events (rate-limited, sent from a work item) */
+	struct delayed_work event_work;
+	atomic_t ev_stalls;
+	atomic_t ev_io_error;		/* last errno not yet reported */
 
 	/* eviction */
 	struct mutex evict_lock;
@@ -180,8 +194,8 @@ extern bool fm_unsafe_skip_tlb_flush;
 extern struct mutex fm_instances_lock;
 extern struct list_head fm_instances;
 int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
-		       u32 batch, u32 dirty_ratio, struct fm_instance **out,
-		       const char **why);
+		       u32 batch, u32 dirty_ratio, const u32 *wb_ms,
+		       struct fm_instance **out, const char **why);
 int fm_instance_detach(const char *name, const char **why);
 struct fm_instance *fm_instance_find(const char *name);
 void fm_instance_get_stats(struct fm_instance *inst, struct fastmap_stats *st);
@@ -192,9 +206,34 @@ bool fm_name_valid(const char *name);
 /* fm_netlink.c */
 int fm_netlink_init(void);
 void fm_netlink_exit(void);
+void fm_nl_event(const char *name, u32 event, u64 value);
+
+/* fm_events.c */
+void fm_events_init(struct fm_instance *inst);
+void fm_events_stop(struct fm_instance *inst);
+void fm_event_stall(struct fm_instance *inst);
+void fm_event_io_error(struct fm_instance *inst, int err);
+int fm_set_params(struct fm_instance *inst, const u64 *cache_bytes,
+		  const u32 *batch, const u32 *ratio, const u32 *wb_ms,
+		  const char **why);
+
+/* fm_files.c: the per-file enable table */
+int fm_files_add(u32 dev, u64 ino, const char *path);
+int fm_files_del(u32 dev, u64 ino);
+struct fm_file_entry {
+	u32 dev;
+	u64 ino;
+	char path[256];
+};
+unsigned long fm_files_walk(unsigned long start,
+			    int (*fn)(const struct fm_file_entry *e, void *arg),
+			    void *arg);
+void fm_files_exit(void);
 
 /* fm_cache.c */
 int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames);
+int fm_cache_resize(struct fm_instance *inst, unsigned long frames,
+		    const char **why);
 void fm_cache_destroy(struct fm_instance *inst);
 struct fm_page *fm_get_page(struct fm_instance *inst, u64 off,
 			    struct fm_ctx *ctx, bool *hit);
@@ -209,11 +248,9 @@ int fm_evict_range(struct fm_instance *inst, u64 first, u64 last);
 struct fm_part *fm_part_of(struct fm_instance *inst, u64 off);
 unsigned long fm_key_of(struct fm_instance *inst, u64 off);
 
-static inline u64 fm_free_pages(struct fm_instance *inst)
+static inline unsigned long fm_nr_frames(struct fm_instance *inst)
 {
-	s64 v = percpu_counter_sum(&inst->nr_free);
-
-	return v > 0 ? v : 0;
+	return atomic_long_read(&inst->nr_frames);
 }
 
 /* fm_rmap.c */
@@ -231,10 +268,11 @@ void fm_rmap_drop_all(struct fm_page *fp);
 int fm_writeback_init(struct fm_instance *inst);
 void fm_writeback_stop(struct fm_instance *inst);
 void fm_writeback_kick(struct fm_instance *inst);
+void fm_writeback_schedule(struct fm_instance *inst);
 int fm_writeback_pages(struct fm_instance *inst, struct fm_page **fps,
 		       unsigned int n, struct fm_ctx *ctx, bool wait);
 int fm_writeback_some(struct fm_instance *inst, unsigned int max,
-		      struct fm_ctx *ctx);
+		      struct fm_ctx *ctx, bool background);
 int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush);
 int fm_read_page(struct fm_instance *inst, struct fm_page *fp);
 

@@ -17,6 +17,7 @@
 #include <linux/wait_bit.h>
 #include <linux/delay.h>
 #include "fastmap_int.h"
+#include "fm_trace.h"
 
 struct fm_part *fm_part_of(struct fm_instance *inst, u64 off)
 {
@@ -114,13 +115,245 @@ static unsigned long fm_free_count(struct fm_instance *inst)
 	return n;
 }
 
+/* ---- frames: allocation, retirement, live resize ------------------------ */
+
+/*
+ * Descriptors live in chunks that are only freed with the instance, so a
+ * descriptor pointer found anywhere stays dereferenceable. Shrinking frees a
+ * frame's page and parks its descriptor (FM_RETIRED) for a later grow.
+ */
+#define FM_CHUNK_FRAMES	4096U
+
+struct fm_chunk {
+	struct list_head node;
+	unsigned int n;
+	struct fm_page fp[];
+};
+
+static void fm_init_desc(struct fm_page *fp)
+{
+	spin_lock_init(&fp->lock);
+	INIT_HLIST_HEAD(&fp->rmap);
+	INIT_LIST_HEAD(&fp->lru);
+	fp->off = U64_MAX;
+	fp->state = FM_RETIRED;
+}
+
+static struct fm_page *fm_pop_retired(struct fm_instance *inst)
+{
+	struct fm_page *fp = NULL;
+
+	spin_lock(&inst->retired_lock);
+	if (!list_empty(&inst->retired)) {
+		fp = list_first_entry(&inst->retired, struct fm_page, lru);
+		list_del_init(&fp->lru);
+	}
+	spin_unlock(&inst->retired_lock);
+	return fp;
+}
+
+static void fm_retire(struct fm_instance *inst, struct fm_page *fp)
+{
+	__free_page(fp->page);
+	fp->page = NULL;
+	fp->off = U64_MAX;
+	fm_set_state(fp, FM_RETIRED);
+	spin_lock(&inst->retired_lock);
+	list_add(&fp->lru, &inst->retired);
+	spin_unlock(&inst->retired_lock);
+}
+
+/* Take one frame off the books if the cache is above its target size. */
+static bool fm_claim_retire(struct fm_instance *inst)
+{
+	long n = atomic_long_read(&inst->nr_frames);
+
+	while (n > (long)READ_ONCE(inst->target_frames))
+		if (atomic_long_try_cmpxchg(&inst->nr_frames, &n, n - 1))
+			return true;
+	return false;
+}
+
 static void fm_free_frame(struct fm_instance *inst, struct fm_page *fp)
 {
 	LIST_HEAD(l);
 
+	if (unlikely(fm_claim_retire(inst))) {
+		fm_retire(inst, fp);
+		return;
+	}
 	list_add(&fp->lru, &l);
 	fm_push_free_list(inst, &l, 1);
 	percpu_counter_inc(&inst->nr_free);
+}
+
+/*
+ * Add @n frames: reuse retired descriptors, then new chunks; all pages are
+ * allocated before anything becomes visible, so failure changes nothing.
+ * Caller holds inst->resize_lock.
+ */
+static int fm_grow(struct fm_instance *inst, unsigned long n)
+{
+	LIST_HEAD(frames);
+	LIST_HEAD(chunks);
+	struct fm_page *fp, *t;
+	struct fm_chunk *c, *ct;
+	unsigned long got = 0, i = 0;
+	int cpu, err = 0;
+
+	while (got < n && (fp = fm_pop_retired(inst))) {
+		list_add_tail(&fp->lru, &frames);
+		got++;
+	}
+	while (got < n) {
+		unsigned int j, k = min_t(unsigned long, FM_CHUNK_FRAMES, n - got);
+
+		c = kvzalloc(struct_size(c, fp, k), GFP_KERNEL);
+		if (!c) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		c->n = k;
+		list_add_tail(&c->node, &chunks);
+		for (j = 0; j < k; j++) {
+			fm_init_desc(&c->fp[j]);
+			list_add_tail(&c->fp[j].lru, &frames);
+		}
+		got += k;
+	}
+	list_for_each_entry(fp, &frames, lru) {
+		fp->page = alloc_page(GFP_KERNEL | __GFP_NOWARN |
+				      __GFP_RETRY_MAYFAIL);
+		if (!fp->page) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		set_page_private(fp->page, (unsigned long)fp);
+		fp->off = U64_MAX;
+		fp->flags = 0;
+		fp->state = FM_FREE;
+		if (!(++i & 1023)) {
+			if (fatal_signal_pending(current)) {
+				err = -EINTR;
+				goto fail;
+			}
+			cond_resched();
+		}
+	}
+
+	/* Commit: hand the frames out round-robin to the per-CPU free lists. */
+	list_splice_tail(&chunks, &inst->chunks);
+	cpu = cpumask_first(cpu_possible_mask);
+	list_for_each_entry_safe(fp, t, &frames, lru) {
+		struct fm_freelist *fl = per_cpu_ptr(inst->free, cpu);
+
+		spin_lock(&fl->lock);
+		list_move_tail(&fp->lru, &fl->head);
+		fl->nr++;
+		spin_unlock(&fl->lock);
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_possible_mask);
+	}
+	percpu_counter_add(&inst->nr_free, n);
+	atomic_long_add(n, &inst->nr_frames);
+	WRITE_ONCE(inst->target_frames, atomic_long_read(&inst->nr_frames));
+	if (wq_has_sleeper(&inst->free_wq))
+		wake_up_all(&inst->free_wq);
+	return 0;
+
+fail:
+	list_for_each_entry_safe(fp, t, &frames, lru) {
+		if (fp->page)
+			__free_page(fp->page);
+		fp->page = NULL;
+		fp->state = FM_RETIRED;
+		list_del_init(&fp->lru);
+		if (!list_empty(&chunks)) {
+			bool in_new = false;
+
+			list_for_each_entry(c, &chunks, node)
+				if (fp >= c->fp && fp < c->fp + c->n)
+					in_new = true;
+			if (in_new)
+				continue;
+		}
+		spin_lock(&inst->retired_lock);
+		list_add(&fp->lru, &inst->retired);
+		spin_unlock(&inst->retired_lock);
+	}
+	list_for_each_entry_safe(c, ct, &chunks, node)
+		kvfree(c);
+	return err;
+}
+
+static int fm_evict_for_shrink(struct fm_instance *inst);
+
+/*
+ * Shrink to @target frames through the normal batched eviction path: frames
+ * freed while the cache is above target are retired instead of reused.
+ * Caller holds inst->resize_lock. On failure the cache stays at whatever
+ * size it reached.
+ */
+static int fm_shrink(struct fm_instance *inst, unsigned long target,
+		     const char **why)
+{
+	unsigned long deadline = jiffies + 30 * HZ;
+	struct fm_page *fp;
+	int err = 0;
+
+	WRITE_ONCE(inst->target_frames, target);
+	while (atomic_long_read(&inst->nr_frames) > (long)target) {
+		while ((fp = fm_take_free(inst))) {
+			if (!fm_claim_retire(inst)) {
+				fm_free_frame(inst, fp);
+				break;
+			}
+			fm_retire(inst, fp);
+			cond_resched();
+		}
+		if (atomic_long_read(&inst->nr_frames) <= (long)target)
+			break;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			*why = "interrupted while shrinking the cache";
+			break;
+		}
+		if (time_after(jiffies, deadline)) {
+			err = -EBUSY;
+			*why = "could not evict enough pages within 30 s (pinned or busy)";
+			break;
+		}
+		if (fm_evict_for_shrink(inst) <= 0)
+			usleep_range(1000, 5000);
+	}
+	if (err)
+		WRITE_ONCE(inst->target_frames,
+			   atomic_long_read(&inst->nr_frames));
+	return err;
+}
+
+int fm_cache_resize(struct fm_instance *inst, unsigned long frames,
+		    const char **why)
+{
+	long cur;
+	int err;
+
+	mutex_lock(&inst->resize_lock);
+	cur = atomic_long_read(&inst->nr_frames);
+	if (frames > (unsigned long)cur) {
+		err = fm_grow(inst, frames - cur);
+		if (err)
+			*why = err == -EINTR ? "interrupted while growing the cache" :
+					       "cannot allocate memory to grow the cache";
+	} else {
+		err = frames < (unsigned long)cur ? fm_shrink(inst, frames, why) : 0;
+	}
+	mutex_unlock(&inst->resize_lock);
+	if (!err)
+		pr_info("%s: cache resized to %lu MiB\n", inst->name,
+			frames >> (20 - PAGE_SHIFT));
+	return err;
 }
 
 /* ---- setup / teardown ------------------------------------------------------ */
@@ -129,9 +362,18 @@ static void fm_evict_workfn(struct work_struct *work);
 
 int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
 {
-	unsigned long i;
 	unsigned int p;
 	int cpu, err = -ENOMEM;
+
+	INIT_LIST_HEAD(&inst->chunks);
+	INIT_LIST_HEAD(&inst->retired);
+	spin_lock_init(&inst->retired_lock);
+	mutex_init(&inst->resize_lock);
+	atomic_long_set(&inst->nr_frames, 0);
+	mutex_init(&inst->evict_lock);
+	init_waitqueue_head(&inst->free_wq);
+	init_rwsem(&inst->rmap_sem);
+	INIT_WORK(&inst->evict_work, fm_evict_workfn);
 
 	inst->nr_parts = nr_cpu_ids;
 	inst->parts = kvcalloc(inst->nr_parts, sizeof(*inst->parts),
@@ -164,54 +406,11 @@ int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
 		goto fail_free;
 	if (percpu_counter_init(&inst->nr_cached, 0, GFP_KERNEL))
 		goto fail_dirty;
-
-	inst->frames = kvcalloc(nr_frames, sizeof(*inst->frames), GFP_KERNEL);
-	if (!inst->frames)
+	err = fm_grow(inst, nr_frames);
+	if (err)
 		goto fail_cached;
-	cpu = cpumask_first(cpu_possible_mask);
-	for (i = 0; i < nr_frames; i++) {
-		struct fm_page *fp = &inst->frames[i];
-		struct fm_freelist *fl;
-
-		fp->page = alloc_page(GFP_KERNEL | __GFP_NOWARN |
-				      __GFP_RETRY_MAYFAIL);
-		if (!fp->page) {
-			err = -ENOMEM;
-			goto fail_pages;
-		}
-		set_page_private(fp->page, (unsigned long)fp);
-		spin_lock_init(&fp->lock);
-		INIT_HLIST_HEAD(&fp->rmap);
-		fp->off = U64_MAX;
-		fp->state = FM_FREE;
-		fl = per_cpu_ptr(inst->free, cpu);
-		list_add_tail(&fp->lru, &fl->head);
-		fl->nr++;
-		inst->nr_frames = i + 1;
-		cpu = cpumask_next(cpu, cpu_possible_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_possible_mask);
-		if (!(i & 1023)) {
-			if (fatal_signal_pending(current)) {
-				err = -EINTR;
-				goto fail_pages;
-			}
-			cond_resched();
-		}
-	}
-	percpu_counter_add(&inst->nr_free, inst->nr_frames);
-	mutex_init(&inst->evict_lock);
-	init_waitqueue_head(&inst->free_wq);
-	init_rwsem(&inst->rmap_sem);
-	INIT_WORK(&inst->evict_work, fm_evict_workfn);
 	return 0;
 
-fail_pages:
-	for (i = 0; i < inst->nr_frames; i++)
-		__free_page(inst->frames[i].page);
-	kvfree(inst->frames);
-	inst->frames = NULL;
-	inst->nr_frames = 0;
 fail_cached:
 	percpu_counter_destroy(&inst->nr_cached);
 fail_dirty:
@@ -230,19 +429,22 @@ fail:
 /* Called with no users left: no mappings, no open files, no work queued. */
 void fm_cache_destroy(struct fm_instance *inst)
 {
-	unsigned long i;
-	unsigned int p;
+	struct fm_chunk *c, *ct;
+	unsigned int p, i;
 
 	cancel_work_sync(&inst->evict_work);
-	for (i = 0; i < inst->nr_frames; i++) {
-		struct fm_page *fp = &inst->frames[i];
+	list_for_each_entry_safe(c, ct, &inst->chunks, node) {
+		for (i = 0; i < c->n; i++) {
+			struct fm_page *fp = &c->fp[i];
 
-		fm_rmap_drop_all(fp);
-		__free_page(fp->page);
+			fm_rmap_drop_all(fp);
+			if (fp->page)
+				__free_page(fp->page);
+		}
+		kvfree(c);
 	}
 	for (p = 0; p < inst->nr_parts; p++)
 		xa_destroy(&inst->parts[p].index);
-	kvfree(inst->frames);
 	percpu_counter_destroy(&inst->nr_cached);
 	percpu_counter_destroy(&inst->nr_dirty);
 	percpu_counter_destroy(&inst->nr_free);
@@ -266,7 +468,7 @@ void fm_mark_dirty(struct fm_instance *inst, struct fm_page *fp)
 	xa_set_mark(&part->index, fm_key_of(inst, fp->off), FM_XA_DIRTY);
 	percpu_counter_inc(&inst->nr_dirty);
 	if (percpu_counter_read_positive(&inst->nr_dirty) * 100 >
-	    (s64)READ_ONCE(inst->dirty_ratio) * inst->nr_frames)
+	    (s64)READ_ONCE(inst->dirty_ratio) * fm_nr_frames(inst))
 		fm_writeback_kick(inst);
 }
 
@@ -341,6 +543,7 @@ static unsigned int fm_evict_victims(struct fm_instance *inst,
 {
 	bool *ok = inst->evict_ok;
 	unsigned int i, freed = 0;
+	u64 t0 = ktime_get_ns();
 
 	down_read(&inst->rmap_sem);
 	fm_rmap_unmap(inst, vec, ok, n, FM_UNMAP_CLEAR, ctx);
@@ -377,6 +580,7 @@ static unsigned int fm_evict_victims(struct fm_instance *inst,
 		wake_up_all(&inst->free_wq);
 	fm_stat_add(inst, evictions, freed);
 	fm_stat_inc(inst, evict_batches);
+	trace_fastmap_evict(inst->id, freed, 1, ktime_get_ns() - t0);
 	return freed;
 }
 
@@ -437,7 +641,7 @@ int fm_evict_range(struct fm_instance *inst, u64 first, u64 last)
 static unsigned long fm_low_watermark(struct fm_instance *inst)
 {
 	return min_t(unsigned long, READ_ONCE(inst->batch_pages),
-		     inst->nr_frames / 8);
+		     fm_nr_frames(inst) / 8);
 }
 
 static void fm_evict_workfn(struct work_struct *work)
@@ -458,23 +662,46 @@ static void fm_evict_workfn(struct work_struct *work)
 }
 
 /*
- * Make at least one frame free: evict a batch; if nothing clean can go,
- * write back a batch of dirty pages first. Returns frames freed or -errno.
+ * Evict a batch; if nothing clean can go, write back a batch first. Called
+ * with evict_lock held; drops it during the writeback I/O so that other
+ * threads can take frames freed meanwhile.
  */
-static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
+static int fm_evict_or_clean(struct fm_instance *inst, struct fm_ctx *ctx)
 {
+	unsigned int batch = READ_ONCE(inst->batch_pages);
+	int freed;
+
+	lockdep_assert_held(&inst->evict_lock);
+	freed = fm_evict_batch(inst, ctx, batch);
+	if (!freed) {
+		fm_writeback_kick(inst);
+		mutex_unlock(&inst->evict_lock);
+		fm_writeback_some(inst, batch, ctx, false);
+		mutex_lock(&inst->evict_lock);
+		freed = fm_evict_batch(inst, ctx, batch);
+	}
+	return freed;
+}
+
+static int fm_evict_for_shrink(struct fm_instance *inst)
+{
+	struct fm_ctx ctx = { .held_mm = NULL };
 	int freed;
 
 	mutex_lock(&inst->evict_lock);
-	if (fm_free_count(inst)) {	/* someone else just evicted */
-		mutex_unlock(&inst->evict_lock);
-		return 1;
-	}
-	freed = fm_evict_batch(inst, ctx, READ_ONCE(inst->batch_pages));
-	if (!freed) {
-		fm_writeback_some(inst, READ_ONCE(inst->batch_pages), ctx);
-		freed = fm_evict_batch(inst, ctx, READ_ONCE(inst->batch_pages));
-	}
+	freed = fm_evict_or_clean(inst, &ctx);
+	mutex_unlock(&inst->evict_lock);
+	return freed;
+}
+
+/* Make at least one frame free. Returns frames freed (or found) or -errno. */
+static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
+{
+	int freed = 1;
+
+	mutex_lock(&inst->evict_lock);
+	if (!fm_free_count(inst))	/* else someone else just evicted */
+		freed = fm_evict_or_clean(inst, ctx);
 	mutex_unlock(&inst->evict_lock);
 	return freed;
 }
@@ -499,12 +726,16 @@ static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
 				queue_work(system_unbound_wq, &inst->evict_work);
 			return fp;
 		}
+		if (!fails++) {
+			fm_stat_inc(inst, evict_stalls);
+			fm_event_stall(inst);
+		}
 		if (fm_reclaim(inst, ctx) > 0)
 			continue;
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
 		if (ctx->held_mm) {
-			if (++fails >= 3)
+			if (fails >= 3)
 				return ERR_PTR(-EAGAIN);
 			cond_resched();
 			continue;
@@ -604,6 +835,7 @@ again:
 		fm_wake(fp);
 		fm_free_frame(inst, fp);
 		fm_stat_inc(inst, read_errors);
+		fm_event_io_error(inst, err);
 		return ERR_PTR(err);
 	}
 	fm_set_state(fp, FM_CACHED);

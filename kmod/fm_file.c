@@ -189,7 +189,7 @@ static long fm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case FASTMAP_IOC_GET_INFO: {
 		struct fastmap_info info = {
 			.size_bytes = inst->size_bytes,
-			.cache_bytes = (u64)inst->nr_frames << PAGE_SHIFT,
+			.cache_bytes = (u64)fm_nr_frames(inst) << PAGE_SHIFT,
 			.batch_pages = READ_ONCE(inst->batch_pages),
 			.dirty_ratio = READ_ONCE(inst->dirty_ratio),
 			.page_size = PAGE_SIZE,

@@ -17,6 +17,7 @@
 #include "fastmap_int.h"
 
 DEFINE_MUTEX(fm_instances_lock);
+static atomic_t fm_next_id = ATOMIC_INIT(0);
 LIST_HEAD(fm_instances);
 static struct kobject *fm_kobj;
 
@@ -66,11 +67,12 @@ void fm_instance_get_stats(struct fm_instance *inst, struct fastmap_stats *st)
 		st->read_ios += s->read_ios;
 		st->read_errors += s->read_errors;
 		st->write_errors += s->write_errors;
+		st->evict_stalls += s->evict_stalls;
 	}
 	st->dirty_pages = percpu_counter_sum_positive(&inst->nr_dirty);
 	st->cached_pages = percpu_counter_sum_positive(&inst->nr_cached);
 	st->free_pages = percpu_counter_sum_positive(&inst->nr_free);
-	st->cache_pages = inst->nr_frames;
+	st->cache_pages = fm_nr_frames(inst);
 }
 
 /* ---- sysfs ---------------------------------------------------------------- */
@@ -94,9 +96,11 @@ static struct kobj_attribute fm_attr_##field = __ATTR_RO(field)
 
 static struct kobj_attribute fm_attr_device = __ATTR_RO(device);
 FM_ATTR_U64(size_bytes, inst->size_bytes);
-FM_ATTR_U64(cache_bytes, (u64)inst->nr_frames << PAGE_SHIFT);
+FM_ATTR_U64(cache_bytes, (u64)fm_nr_frames(inst) << PAGE_SHIFT);
 FM_ATTR_U64(batch_pages, READ_ONCE(inst->batch_pages));
 FM_ATTR_U64(dirty_ratio, READ_ONCE(inst->dirty_ratio));
+FM_ATTR_U64(wb_interval_ms, READ_ONCE(inst->wb_interval_ms));
+FM_ATTR_U64(id, inst->id);
 
 static struct attribute *fm_inst_attrs[] = {
 	&fm_attr_device.attr,
@@ -104,6 +108,8 @@ static struct attribute *fm_inst_attrs[] = {
 	&fm_attr_cache_bytes.attr,
 	&fm_attr_batch_pages.attr,
 	&fm_attr_dirty_ratio.attr,
+	&fm_attr_wb_interval_ms.attr,
+	&fm_attr_id.attr,
 	NULL,
 };
 
@@ -138,6 +144,7 @@ FM_STAT_ATTR(dirty_pages);
 FM_STAT_ATTR(cached_pages);
 FM_STAT_ATTR(free_pages);
 FM_STAT_ATTR(cache_pages);
+FM_STAT_ATTR(evict_stalls);
 
 static struct attribute *fm_stat_attrs[] = {
 	&fm_stat_faults.attr, &fm_stat_hits.attr, &fm_stat_misses.attr,
@@ -147,6 +154,7 @@ static struct attribute *fm_stat_attrs[] = {
 	&fm_stat_read_errors.attr, &fm_stat_write_errors.attr,
 	&fm_stat_dirty_pages.attr, &fm_stat_cached_pages.attr,
 	&fm_stat_free_pages.attr, &fm_stat_cache_pages.attr,
+	&fm_stat_evict_stalls.attr,
 	NULL,
 };
 
@@ -244,8 +252,8 @@ static int fm_register_node(struct fm_instance *inst)
 }
 
 int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
-		       u32 batch, u32 dirty_ratio, struct fm_instance **out,
-		       const char **why)
+		       u32 batch, u32 dirty_ratio, const u32 *wb_ms,
+		       struct fm_instance **out, const char **why)
 {
 	struct fm_instance *inst;
 	unsigned long nr_frames;
@@ -277,6 +285,9 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 	inst->batch_pages = batch;
 	inst->dirty_ratio = dirty_ratio ? dirty_ratio :
 					  READ_ONCE(fm_default_dirty_ratio);
+	inst->wb_interval_ms = wb_ms ? *wb_ms :
+				       READ_ONCE(fm_writeback_interval_ms);
+	inst->id = atomic_inc_return(&fm_next_id);
 	mutex_init(&inst->open_lock);
 	init_completion(&inst->kobj_done);
 
@@ -301,6 +312,7 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 		goto out_bdev;
 	}
 	fm_writeback_init(inst);
+	fm_events_init(inst);
 	err = fm_register_node(inst);
 	if (err) {
 		*why = "cannot create the device node";
@@ -319,13 +331,15 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 	mutex_unlock(&fm_instances_lock);
 	pr_info("%s: attached %s (%llu MiB), cache %lu MiB, batch %u\n",
 		inst->name, inst->devpath, inst->size_bytes >> 20,
-		inst->nr_frames >> (20 - PAGE_SHIFT), inst->batch_pages);
+		fm_nr_frames(inst) >> (20 - PAGE_SHIFT), inst->batch_pages);
+	fm_nl_event(inst->name, FASTMAP_EVENT_ATTACHED, inst->id);
 	*out = inst;
 	return 0;
 
 out_node:
 	misc_deregister(&inst->misc);
 out_cache:
+	fm_events_stop(inst);
 	fm_writeback_stop(inst);
 	fm_cache_destroy(inst);
 out_bdev:
@@ -367,6 +381,7 @@ int fm_instance_detach(const char *name, const char **why)
 	fm_writeback_stop(inst);
 	err = fm_sync_range(inst, 0, U64_MAX, true);
 	fm_writeback_stop(inst);	/* the sync may have re-armed it */
+	fm_events_stop(inst);
 	if (err) {
 		pr_warn("%s: detach: writeback failed (%d): data not on %s\n",
 			inst->name, err, inst->devpath);
@@ -381,6 +396,7 @@ int fm_instance_detach(const char *name, const char **why)
 	fm_cache_destroy(inst);
 	fm_bdev_close(inst->fbdev, inst);
 	pr_info("%s: detached\n", inst->name);
+	fm_nl_event(inst->name, FASTMAP_EVENT_DETACHED, inst->id);
 	kfree(inst);
 	module_put(THIS_MODULE);
 	return 0;

@@ -13,6 +13,8 @@
 #include <net/genetlink.h>
 #include <linux/fs.h>
 #include "fastmap_int.h"
+#define CREATE_TRACE_POINTS
+#include "fm_trace.h"
 
 #define FASTMAP_VERSION "0.1.0"
 
@@ -133,6 +135,7 @@ static void __exit fm_exit(void)
 {
 	/* Each instance holds a module reference: none can be left here. */
 	fm_netlink_exit();
+	fm_files_exit();
 	misc_deregister(&fm_control_dev);
 	fm_sysfs_exit();
 	fm_rmap_exit();

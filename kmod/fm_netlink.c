@@ -13,6 +13,11 @@
 #include <linux/blkdev.h>
 #include "fastmap_int.h"
 
+static struct netlink_range_validation fm_wb_range __ro_after_init = {
+	.min = 0,
+	.max = 3600000,		/* ms: one hour */
+};
+
 static const struct nla_policy fm_policy[FASTMAP_A_MAX + 1] = {
 	[FASTMAP_A_NAME] = { .type = NLA_NUL_STRING,
 			     .len = FASTMAP_NAME_MAX - 1 },
@@ -26,6 +31,13 @@ static const struct nla_policy fm_policy[FASTMAP_A_MAX + 1] = {
 	[FASTMAP_A_OPEN_COUNT] = { .type = NLA_REJECT },
 	[FASTMAP_A_STATS] = { .type = NLA_REJECT },
 	[FASTMAP_A_DEVICE_NAME] = { .type = NLA_REJECT },
+	[FASTMAP_A_WB_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &fm_wb_range),
+	[FASTMAP_A_ID] = { .type = NLA_REJECT },
+	[FASTMAP_A_FILE_DEV] = { .type = NLA_U32 },
+	[FASTMAP_A_FILE_INO] = { .type = NLA_U64 },
+	[FASTMAP_A_FILE_PATH] = { .type = NLA_NUL_STRING, .len = 255 },
+	[FASTMAP_A_EVENT] = { .type = NLA_REJECT },
+	[FASTMAP_A_EVENT_VALUE] = { .type = NLA_REJECT },
 };
 
 static struct genl_family fm_genl_family;
@@ -83,13 +95,16 @@ static int fm_fill_instance(struct sk_buff *skb, struct fm_instance *inst,
 	    nla_put_u64_64bit(skb, FASTMAP_A_SIZE_BYTES, inst->size_bytes,
 			      FASTMAP_A_PAD) ||
 	    nla_put_u64_64bit(skb, FASTMAP_A_CACHE_BYTES,
-			      (u64)inst->nr_frames << PAGE_SHIFT,
+			      (u64)fm_nr_frames(inst) << PAGE_SHIFT,
 			      FASTMAP_A_PAD) ||
 	    nla_put_u32(skb, FASTMAP_A_BATCH_PAGES,
 			READ_ONCE(inst->batch_pages)) ||
 	    nla_put_u32(skb, FASTMAP_A_DIRTY_RATIO,
 			READ_ONCE(inst->dirty_ratio)) ||
 	    nla_put_u32(skb, FASTMAP_A_OPEN_COUNT, open_count) ||
+	    nla_put_u32(skb, FASTMAP_A_ID, inst->id) ||
+	    nla_put_u32(skb, FASTMAP_A_WB_INTERVAL_MS,
+			READ_ONCE(inst->wb_interval_ms)) ||
 	    fm_put_devname(skb, inst) ||
 	    fm_put_stats(skb, inst)) {
 		genlmsg_cancel(skb, hdr);
@@ -130,7 +145,8 @@ static int fm_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct fm_instance *inst, *found;
 	const char *why = NULL;
-	u32 batch = 0, ratio = 0;
+	u32 batch = 0, ratio = 0, wb_ms = 0;
+	bool has_wb = info->attrs[FASTMAP_A_WB_INTERVAL_MS];
 	int err;
 
 	if (!fm_nl_admin(skb, info))
@@ -143,10 +159,13 @@ static int fm_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		batch = nla_get_u32(info->attrs[FASTMAP_A_BATCH_PAGES]);
 	if (info->attrs[FASTMAP_A_DIRTY_RATIO])
 		ratio = nla_get_u32(info->attrs[FASTMAP_A_DIRTY_RATIO]);
+	if (has_wb)
+		wb_ms = nla_get_u32(info->attrs[FASTMAP_A_WB_INTERVAL_MS]);
 	err = fm_instance_attach(nla_data(info->attrs[FASTMAP_A_DEVICE]),
 				 nla_data(info->attrs[FASTMAP_A_NAME]),
 				 nla_get_u64(info->attrs[FASTMAP_A_CACHE_BYTES]),
-				 batch, ratio, &inst, &why);
+				 batch, ratio, has_wb ? &wb_ms : NULL, &inst,
+				 &why);
 	if (err) {
 		fm_set_msg(extack, why ? why : "attach failed");
 		return err;
@@ -173,6 +192,171 @@ static int fm_nl_detach(struct sk_buff *skb, struct genl_info *info)
 	if (why)	/* on success this is a warning carried in the ACK */
 		fm_set_msg(info->extack, why);
 	return err;
+}
+
+static int fm_nl_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	u64 cache;
+	u32 batch, ratio, wb_ms;
+	struct fm_instance *inst;
+	const char *why = NULL;
+	int err;
+
+	if (!fm_nl_admin(skb, info))
+		return -EPERM;
+	if (GENL_REQ_ATTR_CHECK(info, FASTMAP_A_NAME))
+		return -EINVAL;
+	if (!a[FASTMAP_A_CACHE_BYTES] && !a[FASTMAP_A_BATCH_PAGES] &&
+	    !a[FASTMAP_A_DIRTY_RATIO] && !a[FASTMAP_A_WB_INTERVAL_MS]) {
+		fm_set_msg(info->extack, "nothing to set: give CACHE_BYTES, BATCH_PAGES, DIRTY_RATIO or WB_INTERVAL_MS");
+		return -EINVAL;
+	}
+	if (a[FASTMAP_A_CACHE_BYTES])
+		cache = nla_get_u64(a[FASTMAP_A_CACHE_BYTES]);
+	if (a[FASTMAP_A_BATCH_PAGES])
+		batch = nla_get_u32(a[FASTMAP_A_BATCH_PAGES]);
+	if (a[FASTMAP_A_DIRTY_RATIO])
+		ratio = nla_get_u32(a[FASTMAP_A_DIRTY_RATIO]);
+	if (a[FASTMAP_A_WB_INTERVAL_MS])
+		wb_ms = nla_get_u32(a[FASTMAP_A_WB_INTERVAL_MS]);
+
+	/*
+	 * The instance must stay while a resize runs without the registry
+	 * lock held: an open reference blocks detach (EBUSY) meanwhile.
+	 */
+	mutex_lock(&fm_instances_lock);
+	inst = fm_instance_find(nla_data(a[FASTMAP_A_NAME]));
+	if (inst) {
+		mutex_lock(&inst->open_lock);
+		if (inst->dying)
+			inst = NULL;
+		else
+			inst->open_count++;
+		mutex_unlock(&inst->open_lock);
+	}
+	mutex_unlock(&fm_instances_lock);
+	if (!inst) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[FASTMAP_A_NAME],
+				    "no instance with this name");
+		return -ENOENT;
+	}
+	err = fm_set_params(inst,
+			    a[FASTMAP_A_CACHE_BYTES] ? &cache : NULL,
+			    a[FASTMAP_A_BATCH_PAGES] ? &batch : NULL,
+			    a[FASTMAP_A_DIRTY_RATIO] ? &ratio : NULL,
+			    a[FASTMAP_A_WB_INTERVAL_MS] ? &wb_ms : NULL, &why);
+	if (err)
+		fm_set_msg(info->extack, why ? why : "set failed");
+	else
+		err = fm_reply_instance(info, inst, FASTMAP_CMD_SET);
+	mutex_lock(&inst->open_lock);
+	inst->open_count--;
+	mutex_unlock(&inst->open_lock);
+	return err;
+}
+
+static int fm_nl_file_key(struct genl_info *info, u32 *dev, u64 *ino)
+{
+	if (GENL_REQ_ATTR_CHECK(info, FASTMAP_A_FILE_DEV) ||
+	    GENL_REQ_ATTR_CHECK(info, FASTMAP_A_FILE_INO))
+		return -EINVAL;
+	*dev = nla_get_u32(info->attrs[FASTMAP_A_FILE_DEV]);
+	*ino = nla_get_u64(info->attrs[FASTMAP_A_FILE_INO]);
+	return 0;
+}
+
+static int fm_nl_file_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *path = info->attrs[FASTMAP_A_FILE_PATH];
+	u32 dev;
+	u64 ino;
+	int err;
+
+	if (!fm_nl_admin(skb, info))
+		return -EPERM;
+	err = fm_nl_file_key(info, &dev, &ino);
+	if (err)
+		return err;
+	err = fm_files_add(dev, ino, path ? nla_data(path) : NULL);
+	if (err == -EEXIST)
+		fm_set_msg(info->extack, "file is already enabled");
+	else if (err == -ENOSPC)
+		fm_set_msg(info->extack, "enable table is full (4096 files)");
+	return err;
+}
+
+static int fm_nl_file_del(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 dev;
+	u64 ino;
+	int err;
+
+	if (!fm_nl_admin(skb, info))
+		return -EPERM;
+	err = fm_nl_file_key(info, &dev, &ino);
+	if (err)
+		return err;
+	err = fm_files_del(dev, ino);
+	if (err == -ENOENT)
+		fm_set_msg(info->extack, "file is not enabled");
+	return err;
+}
+
+struct fm_file_dump {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int fm_fill_file(const struct fm_file_entry *e, void *arg)
+{
+	struct fm_file_dump *d = arg;
+	void *hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
+				d->cb->nlh->nlmsg_seq, &fm_genl_family,
+				NLM_F_MULTI, FASTMAP_CMD_FILE_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(d->skb, FASTMAP_A_FILE_DEV, e->dev) ||
+	    nla_put_u64_64bit(d->skb, FASTMAP_A_FILE_INO, e->ino,
+			      FASTMAP_A_PAD) ||
+	    nla_put_string(d->skb, FASTMAP_A_FILE_PATH, e->path)) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(d->skb, hdr);
+	return 0;
+}
+
+static int fm_nl_file_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct fm_file_dump d = { .skb = skb, .cb = cb };
+
+	cb->args[0] = fm_files_walk(cb->args[0], fm_fill_file, &d);
+	return skb->len;
+}
+
+/* Multicast an event; silently dropped when nobody listens. */
+void fm_nl_event(const char *name, u32 event, u64 value)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&fm_genl_family, &init_net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &fm_genl_family, 0, FASTMAP_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, FASTMAP_A_EVENT, event) ||
+	    nla_put_string(msg, FASTMAP_A_NAME, name) ||
+	    nla_put_u64_64bit(msg, FASTMAP_A_EVENT_VALUE, value,
+			      FASTMAP_A_PAD)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&fm_genl_family, msg, 0, 0, GFP_KERNEL);
 }
 
 static int fm_nl_get(struct sk_buff *skb, struct genl_info *info)
@@ -234,6 +418,22 @@ static const struct genl_small_ops fm_genl_ops[] = {
 		.doit = fm_nl_get,
 		.dumpit = fm_nl_dump,
 	},
+	{
+		.cmd = FASTMAP_CMD_SET,
+		.doit = fm_nl_set,
+	},
+	{
+		.cmd = FASTMAP_CMD_FILE_ADD,
+		.doit = fm_nl_file_add,
+	},
+	{
+		.cmd = FASTMAP_CMD_FILE_DEL,
+		.doit = fm_nl_file_del,
+	},
+	{
+		.cmd = FASTMAP_CMD_FILE_GET,
+		.dumpit = fm_nl_file_dump,
+	},
 };
 
 static const struct genl_multicast_group fm_mcgrps[] = {
@@ -249,7 +449,7 @@ static struct genl_family fm_genl_family __ro_after_init = {
 	.parallel_ops = true,
 	.small_ops = fm_genl_ops,
 	.n_small_ops = ARRAY_SIZE(fm_genl_ops),
-	.resv_start_op = FASTMAP_CMD_GET + 1,
+	.resv_start_op = FASTMAP_CMD_EVENT + 1,
 	.mcgrps = fm_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(fm_mcgrps),
 };

@@ -29,6 +29,7 @@
 #include <linux/pgtable.h>
 #include <linux/file.h>
 #include "fastmap_int.h"
+#include "fm_trace.h"
 
 static struct kmem_cache *fm_ppr_cache;
 
@@ -410,9 +411,12 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 	struct fm_ppr *ppr;
 	struct fm_page *fp;
 	bool hit = false, used;
+	u64 t0 = 0;
 	vm_fault_t ret;
 	pgprot_t prot;
 
+	if (trace_fastmap_fault_enabled())
+		t0 = ktime_get_ns();
 	fm_stat_inc(inst, faults);
 	if (vmf->pgoff >= inst->nr_dev_pages)
 		return VM_FAULT_SIGBUS;
@@ -449,6 +453,9 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 		spin_unlock(&fp->lock);
 	}
 	fm_put_page(fp);
+	if (t0)
+		trace_fastmap_fault(inst->id, vmf->pgoff, ktime_get_ns() - t0,
+				    hit, write);
 	return ret;
 }
 

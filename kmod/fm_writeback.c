@@ -18,6 +18,7 @@
 #include <linux/sort.h>
 #include <linux/wait_bit.h>
 #include "fastmap_int.h"
+#include "fm_trace.h"
 
 #define FM_WB_CHUNK		1024U	/* pages claimed per writeback round */
 #define FM_WB_KICKED		0
@@ -53,6 +54,7 @@ static void fm_wb_end_io(struct bio *bio)
 		ctl->err = err;
 		errseq_set(&inst->wb_err, err);
 		fm_stat_inc(inst, write_errors);
+		fm_event_io_error(inst, err);
 	}
 	/* One page per bvec: __bio_add_page() never merges. */
 	for (i = 0; i < bio->bi_vcnt; i++) {
@@ -100,8 +102,24 @@ static int fm_wb_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* Length of the run of consecutive offsets starting at fps[i]. */
+static unsigned int fm_wb_run(struct fm_page **fps, unsigned int i,
+			      unsigned int n)
+{
+	unsigned int j = i + 1;
+
+	while (j < n && j - i < BIO_MAX_VECS && fps[j]->off == fps[j - 1]->off + 1)
+		j++;
+	return j - i;
+}
+
+/*
+ * Background writeback is REQ_BACKGROUND (blk-wbt may throttle it). Writes a
+ * task waits for (reclaim, msync, fsync) are REQ_SYNC | REQ_IDLE, which wbt
+ * does not throttle, like O_DIRECT writes.
+ */
 static void fm_wb_submit(struct fm_instance *inst, struct fm_page **fps,
-			 unsigned int n, struct fm_wb_ctl *ctl)
+			 unsigned int n, struct fm_wb_ctl *ctl, blk_opf_t opf)
 {
 	struct blk_plug plug;
 	struct bio *bio = NULL;
@@ -113,13 +131,13 @@ static void fm_wb_submit(struct fm_instance *inst, struct fm_page **fps,
 		struct fm_page *fp = fps[i];
 
 		if (bio && (fp->off != next ||
-			    bio->bi_vcnt == BIO_MAX_VECS)) {
+			    bio->bi_vcnt == bio->bi_max_vecs)) {
 			submit_bio(bio);
 			bio = NULL;
 		}
 		if (!bio) {
-			bio = bio_alloc(inst->bdev, BIO_MAX_VECS, REQ_OP_WRITE,
-					GFP_NOIO);
+			bio = bio_alloc(inst->bdev, fm_wb_run(fps, i, n),
+					REQ_OP_WRITE | opf, GFP_NOIO);
 			bio->bi_iter.bi_sector =
 				fp->off << (PAGE_SHIFT - SECTOR_SHIFT);
 			bio->bi_end_io = fm_wb_end_io;
@@ -142,9 +160,10 @@ static void fm_wb_submit(struct fm_instance *inst, struct fm_page **fps,
  * number of pages written or a negative errno from the device.
  */
 static int fm_wb_items(struct fm_instance *inst, struct fm_wb_item *items,
-		       unsigned int n, struct fm_ctx *ctx)
+		       unsigned int n, struct fm_ctx *ctx, blk_opf_t opf)
 {
 	struct fm_wb_ctl ctl = { .inst = inst };
+	u64 t0 = ktime_get_ns();
 	struct fm_page **fps;
 	unsigned int i, m = 0;
 	bool *ok;
@@ -178,10 +197,12 @@ static int fm_wb_items(struct fm_instance *inst, struct fm_wb_item *items,
 
 	atomic_set(&ctl.pending, 1);
 	init_completion(&ctl.done);
-	fm_wb_submit(inst, fps, m, &ctl);
+	fm_wb_submit(inst, fps, m, &ctl, opf);
 	if (atomic_dec_and_test(&ctl.pending))
 		complete(&ctl.done);
 	wait_for_completion(&ctl.done);
+	trace_fastmap_writeback(inst->id, m, (u64)m << PAGE_SHIFT,
+				ktime_get_ns() - t0, ctl.err);
 out:
 	kfree(fps);
 	kfree(ok);
@@ -223,7 +244,7 @@ static unsigned int fm_wb_collect(struct fm_instance *inst, u64 first, u64 last,
 }
 
 static int fm_wb_range(struct fm_instance *inst, u64 first, u64 last,
-		       unsigned int max, struct fm_ctx *ctx)
+		       unsigned int max, struct fm_ctx *ctx, blk_opf_t opf)
 {
 	struct fm_wb_item *items;
 	unsigned int n;
@@ -233,15 +254,16 @@ static int fm_wb_range(struct fm_instance *inst, u64 first, u64 last,
 	if (!items)
 		return -ENOMEM;
 	n = fm_wb_collect(inst, first, last, items, max);
-	ret = n ? fm_wb_items(inst, items, n, ctx) : 0;
+	ret = n ? fm_wb_items(inst, items, n, ctx, opf) : 0;
 	kvfree(items);
 	return ret;
 }
 
 int fm_writeback_some(struct fm_instance *inst, unsigned int max,
-		      struct fm_ctx *ctx)
+		      struct fm_ctx *ctx, bool background)
 {
-	return fm_wb_range(inst, 0, U64_MAX, max, ctx);
+	return fm_wb_range(inst, 0, U64_MAX, max, ctx,
+			   background ? REQ_BACKGROUND : REQ_SYNC | REQ_IDLE);
 }
 
 /* Wait until no page in [first, last] is under writeback. */
@@ -276,7 +298,8 @@ int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush)
 
 	for (pass = 0; pass < 2; pass++) {
 		do {
-			ret = fm_wb_range(inst, first, last, FM_WB_CHUNK, NULL);
+			ret = fm_wb_range(inst, first, last, FM_WB_CHUNK, NULL,
+					  REQ_SYNC | REQ_IDLE);
 			if (ret < 0 && !err)
 				err = ret;
 		} while (ret == FM_WB_CHUNK);
@@ -302,18 +325,29 @@ static void fm_wb_workfn(struct work_struct *work)
 	int rounds = 0, ret;
 
 	if (kicked)	/* over the threshold: bring it down by a quarter */
-		target = (s64)READ_ONCE(inst->dirty_ratio) * inst->nr_frames *
+		target = (s64)READ_ONCE(inst->dirty_ratio) * fm_nr_frames(inst) *
 			 3 / 400;
 	while (percpu_counter_read_positive(&inst->nr_dirty) > target &&
 	       rounds++ < 4096) {
-		ret = fm_writeback_some(inst, FM_WB_CHUNK, NULL);
+		ret = fm_writeback_some(inst, FM_WB_CHUNK, NULL, true);
 		if (ret <= 0)
 			break;
 		cond_resched();
 	}
-	if (READ_ONCE(fm_writeback_interval_ms))
+	/* Not mod_delayed_work(): that would postpone a kick queued meanwhile. */
+	if (READ_ONCE(inst->wb_interval_ms))
 		queue_delayed_work(system_unbound_wq, &inst->wb_work,
-				   msecs_to_jiffies(fm_writeback_interval_ms));
+				   msecs_to_jiffies(inst->wb_interval_ms));
+}
+
+/* Arm the periodic pass (again) with the instance's current interval. */
+void fm_writeback_schedule(struct fm_instance *inst)
+{
+	unsigned int ms = READ_ONCE(inst->wb_interval_ms);
+
+	if (ms)
+		mod_delayed_work(system_unbound_wq, &inst->wb_work,
+				 msecs_to_jiffies(ms));
 }
 
 void fm_writeback_kick(struct fm_instance *inst)
@@ -326,9 +360,7 @@ int fm_writeback_init(struct fm_instance *inst)
 {
 	INIT_DELAYED_WORK(&inst->wb_work, fm_wb_workfn);
 	inst->wb_err = 0;
-	if (fm_writeback_interval_ms)
-		queue_delayed_work(system_unbound_wq, &inst->wb_work,
-				   msecs_to_jiffies(fm_writeback_interval_ms));
+	fm_writeback_schedule(inst);
 	return 0;
 }
 

@@ -29,9 +29,14 @@
 
 enum fastmap_cmd {
 	FASTMAP_CMD_UNSPEC,
-	FASTMAP_CMD_ATTACH,	/* admin; DEVICE, NAME, CACHE_BYTES, [BATCH_PAGES] */
+	FASTMAP_CMD_ATTACH,	/* admin; DEVICE, NAME, CACHE_BYTES, [BATCH_PAGES, DIRTY_RATIO, WB_INTERVAL_MS] */
 	FASTMAP_CMD_DETACH,	/* admin; NAME */
 	FASTMAP_CMD_GET,	/* NAME -> one instance; dump -> all instances */
+	FASTMAP_CMD_SET,	/* admin; NAME + any of CACHE_BYTES, BATCH_PAGES, DIRTY_RATIO, WB_INTERVAL_MS */
+	FASTMAP_CMD_FILE_ADD,	/* admin; FILE_DEV, FILE_INO, [FILE_PATH]: enable a file */
+	FASTMAP_CMD_FILE_DEL,	/* admin; FILE_DEV, FILE_INO */
+	FASTMAP_CMD_FILE_GET,	/* dump: the enable table */
+	FASTMAP_CMD_EVENT,	/* notification on the "events" multicast group */
 	__FASTMAP_CMD_MAX,
 };
 #define FASTMAP_CMD_MAX (__FASTMAP_CMD_MAX - 1)
@@ -49,6 +54,13 @@ enum fastmap_attr {
 	FASTMAP_A_OPEN_COUNT,	/* u32, open file descriptions of the node */
 	FASTMAP_A_STATS,	/* nest of enum fastmap_stat (reply) */
 	FASTMAP_A_DEVICE_NAME,	/* string, kernel name of the device (reply) */
+	FASTMAP_A_WB_INTERVAL_MS, /* u32, periodic writeback, ms; 0 = off */
+	FASTMAP_A_ID,		/* u32, instance id (reply; tracepoints carry it) */
+	FASTMAP_A_FILE_DEV,	/* u32, st_dev of an enabled file, new_encode_dev() */
+	FASTMAP_A_FILE_INO,	/* u64, st_ino of an enabled file */
+	FASTMAP_A_FILE_PATH,	/* string, path as given (informational) */
+	FASTMAP_A_EVENT,	/* u32, enum fastmap_event */
+	FASTMAP_A_EVENT_VALUE,	/* u64, event detail (see enum fastmap_event) */
 	__FASTMAP_A_MAX,
 };
 #define FASTMAP_A_MAX (__FASTMAP_A_MAX - 1)
@@ -73,6 +85,7 @@ enum fastmap_stat {
 	FASTMAP_STAT_CACHED_PAGES,
 	FASTMAP_STAT_FREE_PAGES,
 	FASTMAP_STAT_CACHE_PAGES,
+	FASTMAP_STAT_EVICT_STALLS,
 	__FASTMAP_STAT_MAX,
 };
 #define FASTMAP_STAT_MAX (__FASTMAP_STAT_MAX - 1)
@@ -106,7 +119,20 @@ struct fastmap_stats {
 	__u64 cached_pages;	/* gauge */
 	__u64 free_pages;	/* gauge */
 	__u64 cache_pages;	/* gauge: cache size in pages */
+	__u64 evict_stalls;	/* faults that found no free frame */
 };
+
+/* FASTMAP_A_EVENT values; FASTMAP_A_NAME names the instance. */
+enum fastmap_event {
+	FASTMAP_EVENT_UNSPEC,
+	FASTMAP_EVENT_ATTACHED,		/* instance created */
+	FASTMAP_EVENT_DETACHED,		/* instance removed */
+	FASTMAP_EVENT_CHANGED,		/* parameters changed (SET) */
+	FASTMAP_EVENT_IO_ERROR,		/* VALUE: errno (positive) of a failed read/write */
+	FASTMAP_EVENT_EVICT_STALL,	/* VALUE: faults that stalled since the last event */
+	FASTMAP_EVENT_CACHE_PRESSURE,	/* VALUE: free frames when eviction could not keep up */
+};
+
 
 /* FASTMAP_IOC_SYNC_RANGE: write back [offset, offset + length). length 0 = to end. */
 struct fastmap_range {
