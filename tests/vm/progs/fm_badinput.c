@@ -814,6 +814,123 @@ static void check_get(struct nl_sock *s, uint64_t want_cache)
 	expect_nl("GET dump lists " TEST_NAME, &r, 0, 0, 0, 0);
 }
 
+/* 9b. SET: validation and a live change (issue 4). */
+static void set_msg(struct nl_sock *s, struct nl_msg *m, const char *name)
+{
+	msg_init(m, s->family, NLM_F_ACK, FASTMAP_CMD_SET);
+	if (name)
+		msg_put_str(m, FASTMAP_A_NAME, name);
+}
+
+static void check_set(struct nl_sock *s)
+{
+	struct nl_result r;
+	struct nl_msg m;
+	uint64_t v = 0;
+
+	set_msg(s, &m, NULL);
+	msg_put_u32(&m, FASTMAP_A_BATCH_PAGES, 64);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET without NAME -> EINVAL, missing NAME", &r, EINVAL, 0, 0,
+		  FASTMAP_A_NAME);
+	set_msg(s, &m, TEST_NAME);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET with nothing to set -> EINVAL", &r, EINVAL, 0, NEED_MSG, 0);
+	set_msg(s, &m, "nope");
+	msg_put_u32(&m, FASTMAP_A_BATCH_PAGES, 64);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET of \"nope\" -> ENOENT", &r, ENOENT, 0, NEED_MSG, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u32(&m, FASTMAP_A_BATCH_PAGES, 0);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET BATCH_PAGES 0 -> ERANGE", &r, ERANGE, 0, 0, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u32(&m, FASTMAP_A_WB_INTERVAL_MS, 4000000);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET WB_INTERVAL_MS 4000000 -> ERANGE", &r, ERANGE, 0, 0, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u32(&m, FASTMAP_A_DIRTY_RATIO, 101);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET DIRTY_RATIO 101 -> ERANGE", &r, ERANGE, 0, 0, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u64(&m, FASTMAP_A_CACHE_BYTES, 4096);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET CACHE_BYTES 4096 -> EINVAL (minimum)", &r, EINVAL, 0,
+		  NEED_MSG, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u64(&m, FASTMAP_A_CACHE_BYTES, 1ULL << 60);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("SET CACHE_BYTES 2^60 -> ENOMEM", &r, ENOMEM, 0, NEED_MSG, 0);
+	set_msg(s, &m, TEST_NAME);
+	msg_put_u32(&m, FASTMAP_A_BATCH_PAGES, 64);
+	msg_put_u32(&m, FASTMAP_A_DIRTY_RATIO, 30);
+	msg_put_u32(&m, FASTMAP_A_WB_INTERVAL_MS, 250);
+	nl_request(s, &m, &r, NULL, NULL);
+	if (!r.err && (!r.reply_len ||
+		       !genl_get_uint(&r.nlh, FASTMAP_A_BATCH_PAGES, &v) || v != 64)) {
+		diag("SET reply BATCH_PAGES %llu", (unsigned long long)v);
+		r.err = EPROTO;
+	}
+	expect_nl("SET batch 64, ratio 30, interval 250 ms -> 0 with the new values",
+		  &r, 0, 0, 0, 0);
+}
+
+/* 9c. the per-file enable table. */
+static void file_msg(struct nl_sock *s, struct nl_msg *m, uint8_t cmd,
+		     bool dev, bool ino)
+{
+	msg_init(m, s->family, NLM_F_ACK, cmd);
+	if (dev)
+		msg_put_u32(m, FASTMAP_A_FILE_DEV, (8 << 8) | 1);
+	if (ino)
+		msg_put_u64(m, FASTMAP_A_FILE_INO, 4242);
+}
+
+struct file_seen {
+	bool found;
+};
+
+static void file_dump_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct file_seen *f = arg;
+	uint64_t ino = 0;
+	const char *path = genl_get_str(nlh, FASTMAP_A_FILE_PATH);
+
+	if (genl_get_uint(nlh, FASTMAP_A_FILE_INO, &ino) && ino == 4242 &&
+	    path && !strcmp(path, "/data/x"))
+		f->found = true;
+}
+
+static void check_files(struct nl_sock *s)
+{
+	struct file_seen seen = { false };
+	struct nl_result r;
+	struct nl_msg m;
+
+	file_msg(s, &m, FASTMAP_CMD_FILE_ADD, true, false);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("FILE_ADD without FILE_INO -> EINVAL, missing FILE_INO", &r,
+		  EINVAL, 0, 0, FASTMAP_A_FILE_INO);
+	file_msg(s, &m, FASTMAP_CMD_FILE_ADD, true, true);
+	msg_put_str(&m, FASTMAP_A_FILE_PATH, "/data/x");
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("FILE_ADD 8:1/4242 -> 0", &r, 0, 0, 0, 0);
+	file_msg(s, &m, FASTMAP_CMD_FILE_ADD, true, true);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("FILE_ADD again -> EEXIST", &r, EEXIST, 0, NEED_MSG, 0);
+	msg_init(&m, s->family, NLM_F_DUMP, FASTMAP_CMD_FILE_GET);
+	nl_request(s, &m, &r, file_dump_cb, &seen);
+	if (!r.err && !seen.found)
+		r.err = ENOENT;
+	expect_nl("FILE_GET dump lists 8:1/4242 with its path", &r, 0, 0, 0, 0);
+	file_msg(s, &m, FASTMAP_CMD_FILE_DEL, true, true);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("FILE_DEL -> 0", &r, 0, 0, 0, 0);
+	file_msg(s, &m, FASTMAP_CMD_FILE_DEL, true, true);
+	nl_request(s, &m, &r, NULL, NULL);
+	expect_nl("FILE_DEL again -> ENOENT", &r, ENOENT, 0, NEED_MSG, 0);
+}
+
 /* 9. commands the family does not have. */
 static void check_unknown_cmd(struct nl_sock *s)
 {
@@ -833,7 +950,7 @@ static void check_unknown_cmd(struct nl_sock *s)
 
 /* ---- 10. unprivileged requests (in a child) -------------------------------- */
 
-enum { UP_ATTACH, UP_DETACH, UP_GET, UP_OPEN, UP_N };
+enum { UP_ATTACH, UP_DETACH, UP_GET, UP_OPEN, UP_SET, UP_FILE_ADD, UP_N };
 
 struct unpriv_report {
 	int setup_err;		/* errno of the privilege drop / socket */
@@ -910,6 +1027,17 @@ static void unpriv_child(const char *dev, int wfd)
 		}
 		rep.err[UP_GET] = r.err;
 		copy_str(rep.msg[UP_GET], sizeof(rep.msg[0]), r.msg);
+
+		set_msg(&s, &m, TEST_NAME);
+		msg_put_u32(&m, FASTMAP_A_BATCH_PAGES, 32);
+		nl_request(&s, &m, &r, NULL, NULL);
+		rep.err[UP_SET] = r.err;
+		copy_str(rep.msg[UP_SET], sizeof(rep.msg[0]), r.msg);
+
+		file_msg(&s, &m, FASTMAP_CMD_FILE_ADD, true, true);
+		nl_request(&s, &m, &r, NULL, NULL);
+		rep.err[UP_FILE_ADD] = r.err;
+		copy_str(rep.msg[UP_FILE_ADD], sizeof(rep.msg[0]), r.msg);
 		nl_close(&s);
 
 		fd = open("/dev/fastmap/" TEST_NAME, O_RDWR | O_CLOEXEC);
@@ -936,6 +1064,8 @@ static void check_unprivileged(const char *dev)
 		[UP_GET] = { "unprivileged GET " TEST_NAME " -> 0", 0 },
 		[UP_OPEN] = { "unprivileged open of the node (0660 root) -> EACCES",
 			      EACCES },
+		[UP_SET] = { "unprivileged SET -> EPERM", EPERM },
+		[UP_FILE_ADD] = { "unprivileged FILE_ADD -> EPERM", EPERM },
 	};
 	struct unpriv_report rep;
 	int pfd[2], status = 0, i;
@@ -1213,6 +1343,8 @@ int main(int argc, char **argv)
 	check_attach_policy(&s, dev);
 	if (check_attach_ok(&s, dev, dev_bytes, want_cache)) {
 		check_get(&s, want_cache);
+		check_set(&s);
+		check_files(&s);
 		check_unknown_cmd(&s);
 		check_unprivileged(dev);
 
