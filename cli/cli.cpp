@@ -40,6 +40,46 @@ int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, s
     auto* version = app.add_subcommand("version", "Show fastmapctl's and the module's versions");
     version->add_flag("-j,--json", json, "JSON output");
 
+    std::vector<std::string> assignments;
+    auto* set = app.add_subcommand("set", "Change an instance's parameters (root)");
+    set->add_option("name", name, "Instance name")->required();
+    set->add_option("assignments", assignments,
+                    "KEY=VALUE: cache=SIZE, batch=PAGES, dirty_ratio=PERCENT, wb_interval=MS "
+                    "(or 5s, 2min, 1h, off)");
+    set->add_flag("-j,--json", json, "Print the instance as JSON");
+
+    std::string key;
+    auto* get = app.add_subcommand("get", "Show an instance's parameters, or one of them");
+    get->add_option("name", name, "Instance name")->required();
+    get->add_option("key", key,
+                    "One parameter, printed alone in its base unit: id, device, dev, size, "
+                    "cache, batch, dirty_ratio, wb_interval");
+    get->add_flag("-j,--json", json, "JSON output");
+
+    std::string path;
+    auto* enable = app.add_subcommand("enable", "Add a file to the enable table (root)");
+    enable->add_option("file", path, "A regular file")->required();
+
+    DisableArgs disable_args;
+    std::uint64_t ino = 0;
+    auto* disable = app.add_subcommand("disable", "Remove a file from the enable table (root)");
+    disable->add_option("file", disable_args.path, "A regular file");
+    disable->add_option("--dev", disable_args.dev,
+                        "Instead of FILE: the device as MAJOR:MINOR (see `files`)");
+    auto* ino_opt = disable->add_option("--ino", ino, "Instead of FILE: the inode number");
+
+    auto* files = app.add_subcommand("files", "List the enable table");
+    files->add_flag("-j,--json", json, "JSON output");
+
+    EventsArgs events_args;
+    std::uint64_t count = 0;
+    double timeout = 0;
+    auto* events = app.add_subcommand("events", "Print fastmap events as they arrive");
+    events->add_flag("-j,--json", events_args.json, "One JSON object per line");
+    auto* count_opt = events->add_option("-n,--count", count, "Exit after N events");
+    auto* timeout_opt =
+        events->add_option("-t,--timeout", timeout, "Exit after SEC seconds (fractions allowed)");
+
     std::vector<const char*> argv{"fastmapctl"};
     for (const auto& a : args) {
         argv.push_back(a.c_str());
@@ -68,6 +108,33 @@ int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, s
     }
     if (version->parsed()) {
         return verb_version(ctl, json, out, err);
+    }
+    if (set->parsed()) {
+        return verb_set(ctl, name, assignments, json, out, err);
+    }
+    if (get->parsed()) {
+        return verb_get(ctl, name, key, json, out, err);
+    }
+    if (enable->parsed()) {
+        return verb_enable(ctl, path, out, err);
+    }
+    if (disable->parsed()) {
+        if (ino_opt->count() > 0) {
+            disable_args.ino = ino;
+        }
+        return verb_disable(ctl, disable_args, out, err);
+    }
+    if (files->parsed()) {
+        return verb_files(ctl, json, out, err);
+    }
+    if (events->parsed()) {
+        if (count_opt->count() > 0) {
+            events_args.count = count;
+        }
+        if (timeout_opt->count() > 0) {
+            events_args.timeout_s = timeout;
+        }
+        return verb_events(ctl, events_args, out, err);
     }
     return kExitUsage;  // not reached: require_subcommand(1)
 }

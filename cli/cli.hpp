@@ -33,4 +33,31 @@ int verb_stats(Control& ctl, const std::string& name, bool json, std::ostream& o
 
 int verb_version(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 
+// assignments: KEY=VALUE each (params.hpp).
+int verb_set(Control& ctl, const std::string& name, const std::vector<std::string>& assignments,
+             bool json, std::ostream& out, std::ostream& err);
+
+// key: one parameter (printed alone, in its base unit), or every parameter when empty.
+int verb_get(Control& ctl, const std::string& name, const std::string& key, bool json,
+             std::ostream& out, std::ostream& err);
+
+int verb_enable(Control& ctl, const std::string& path, std::ostream& out, std::ostream& err);
+
+// A file by path, or by --dev MAJ:MIN and --ino N (for files that are gone).
+struct DisableArgs {
+    std::string path;
+    std::string dev;
+    std::optional<std::uint64_t> ino;
+};
+int verb_disable(Control& ctl, const DisableArgs& args, std::ostream& out, std::ostream& err);
+
+int verb_files(Control& ctl, bool json, std::ostream& out, std::ostream& err);
+
+struct EventsArgs {
+    bool json = false;
+    std::optional<std::uint64_t> count;  // stop after this many events
+    std::optional<double> timeout_s;     // stop after this long
+};
+int verb_events(Control& ctl, const EventsArgs& args, std::ostream& out, std::ostream& err);
+
 }  // namespace fastmap::cli

@@ -12,6 +12,7 @@ inline constexpr int kExitRuntime = 1;     // the kernel (or the system) refused
 inline constexpr int kExitUsage = 2;       // bad command line: syntax, size, name, range
 inline constexpr int kExitNotLoaded = 3;   // the fastmap kernel module is not loaded
 inline constexpr int kExitPermission = 4;  // permission denied (need CAP_SYS_ADMIN)
+inline constexpr int kExitTimeout = 5;     // events: --timeout passed before --count events
 
 inline int exit_code_for(const Error& err) {
     switch (err.code) {

@@ -27,12 +27,14 @@ void print_stats(const InstanceInfo& info, std::ostream& out) {
         device += " (" + info.dev.str() + ")";
     }
     about.add_row({"instance", info.name});
+    about.add_row({"id", std::to_string(info.id)});
     about.add_row({"device", device});
     about.add_row({"size", format_bytes(info.size_bytes)});
     about.add_row({"cache", format_bytes(info.cache_bytes) + " (" + std::to_string(s.cache_pages) +
                                 " pages)"});
     about.add_row({"batch", std::to_string(info.batch_pages) + " pages"});
     about.add_row({"dirty ratio", std::to_string(info.dirty_ratio) + "%"});
+    about.add_row({"wb interval", format_duration_ms(info.wb_interval_ms)});
     about.add_row({"open", std::to_string(info.open_count)});
     about.print(out);
     out << '\n';
@@ -41,7 +43,8 @@ void print_stats(const InstanceInfo& info, std::ostream& out) {
     for (const auto& field : kStatFields) {
         const std::uint64_t value = s.*field.member;
         std::string note;
-        if (field.member == &Stats::hits || field.member == &Stats::misses) {
+        if (field.member == &Stats::hits || field.member == &Stats::misses ||
+            field.member == &Stats::evict_stalls) {
             note = s.faults ? percent(value, s.faults) + " of faults" : "";
         } else if (field.member == &Stats::dirty_pages || field.member == &Stats::cached_pages ||
                    field.member == &Stats::free_pages) {

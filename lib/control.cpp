@@ -5,7 +5,7 @@
 
 namespace fastmap {
 
-const std::array<StatField, 16> kStatFields{{
+const std::array<StatField, 17> kStatFields{{
     {FASTMAP_STAT_FAULTS, "faults", &Stats::faults},
     {FASTMAP_STAT_HITS, "hits", &Stats::hits},
     {FASTMAP_STAT_MISSES, "misses", &Stats::misses},
@@ -22,10 +22,11 @@ const std::array<StatField, 16> kStatFields{{
     {FASTMAP_STAT_CACHED_PAGES, "cached_pages", &Stats::cached_pages},
     {FASTMAP_STAT_FREE_PAGES, "free_pages", &Stats::free_pages},
     {FASTMAP_STAT_CACHE_PAGES, "cache_pages", &Stats::cache_pages},
+    {FASTMAP_STAT_EVICT_STALLS, "evict_stalls", &Stats::evict_stalls},
 }};
 
 // Every counter after UNSPEC and PAD has a field: a new counter in the uapi header fails here.
-static_assert(FASTMAP_STAT_MAX - FASTMAP_STAT_FAULTS + 1 == 16,
+static_assert(FASTMAP_STAT_MAX - FASTMAP_STAT_FAULTS + 1 == kStatFields.size(),
               "enum fastmap_stat changed: update Stats and kStatFields");
 static_assert(sizeof(struct fastmap_stats) == sizeof(Stats), "Stats must mirror fastmap_stats");
 
@@ -54,6 +55,7 @@ Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs) {
         return Error{EPROTO, "fastmap reply without an instance name"};
     }
     info.name = *name;
+    info.id = nl::get_u32(attrs, FASTMAP_A_ID).value_or(0);
     if (auto device = nl::get_string(attrs, FASTMAP_A_DEVICE)) {
         info.device = *device;
     } else if (auto kname = nl::get_string(attrs, FASTMAP_A_DEVICE_NAME)) {
@@ -66,6 +68,7 @@ Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs) {
     info.cache_bytes = nl::get_u64(attrs, FASTMAP_A_CACHE_BYTES).value_or(0);
     info.batch_pages = nl::get_u32(attrs, FASTMAP_A_BATCH_PAGES).value_or(0);
     info.dirty_ratio = nl::get_u32(attrs, FASTMAP_A_DIRTY_RATIO).value_or(0);
+    info.wb_interval_ms = nl::get_u32(attrs, FASTMAP_A_WB_INTERVAL_MS).value_or(0);
     info.open_count = nl::get_u32(attrs, FASTMAP_A_OPEN_COUNT).value_or(0);
     if (auto nested = nl::get_nested(attrs, FASTMAP_A_STATS)) {
         if (!*nested) {
@@ -78,6 +81,16 @@ Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs) {
         info.stats = *stats;
     }
     return info;
+}
+
+Result<FileEntry> decode_file_entry(const nl::AttrMap& attrs) {
+    auto dev = nl::get_u32(attrs, FASTMAP_A_FILE_DEV);
+    auto ino = nl::get_u64(attrs, FASTMAP_A_FILE_INO);
+    if (!dev || !ino) {
+        return Error{EPROTO, "fastmap file entry without a device or an inode number"};
+    }
+    return FileEntry{{decode_dev(*dev), *ino},
+                     nl::get_string(attrs, FASTMAP_A_FILE_PATH).value_or("")};
 }
 
 }  // namespace fastmap

@@ -6,11 +6,13 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "events.hpp"
 #include "netlink.hpp"
 #include "result.hpp"
 
@@ -38,6 +40,7 @@ struct Stats {
     std::uint64_t cached_pages = 0;  // gauge
     std::uint64_t free_pages = 0;    // gauge
     std::uint64_t cache_pages = 0;   // gauge: cache size in pages
+    std::uint64_t evict_stalls = 0;  // faults that found no free frame
 
     bool operator==(const Stats&) const = default;
 };
@@ -48,7 +51,7 @@ struct StatField {
     std::string_view key;
     std::uint64_t Stats::*member;
 };
-extern const std::array<StatField, 16> kStatFields;
+extern const std::array<StatField, 17> kStatFields;
 
 struct DevId {
     std::uint32_t major = 0;
@@ -64,12 +67,14 @@ std::uint32_t encode_dev(DevId dev);
 
 struct InstanceInfo {
     std::string name;
-    std::string device;  // FASTMAP_A_DEVICE, else the kernel's name (FASTMAP_A_DEVICE_NAME)
+    std::uint32_t id = 0;  // FASTMAP_A_ID: the id tracepoints carry
+    std::string device;    // FASTMAP_A_DEVICE, else the kernel's name (FASTMAP_A_DEVICE_NAME)
     DevId dev;
     std::uint64_t size_bytes = 0;
     std::uint64_t cache_bytes = 0;
     std::uint32_t batch_pages = 0;
-    std::uint32_t dirty_ratio = 0;  // %
+    std::uint32_t dirty_ratio = 0;     // %
+    std::uint32_t wb_interval_ms = 0;  // periodic writeback; 0 = off
     std::uint32_t open_count = 0;
     Stats stats;
 
@@ -81,6 +86,38 @@ struct AttachRequest {
     std::string name;
     std::uint64_t cache_bytes = 0;
     std::optional<std::uint32_t> batch_pages;  // kernel default when unset
+};
+
+// FASTMAP_CMD_SET: the parameters to change; unset ones keep their value.
+struct SetRequest {
+    std::optional<std::uint64_t> cache_bytes;     // grows or shrinks the cache live
+    std::optional<std::uint32_t> batch_pages;     // FASTMAP_BATCH_MIN..FASTMAP_BATCH_MAX
+    std::optional<std::uint32_t> dirty_ratio;     // 1..100 %
+    std::optional<std::uint32_t> wb_interval_ms;  // 0 (off)..kWbIntervalMaxMs
+
+    bool empty() const { return !cache_bytes && !batch_pages && !dirty_ratio && !wb_interval_ms; }
+    bool operator==(const SetRequest&) const = default;
+};
+
+// Bounds the kernel enforces that the uapi header does not name.
+inline constexpr std::uint32_t kDirtyRatioMin = 1;
+inline constexpr std::uint32_t kDirtyRatioMax = 100;
+inline constexpr std::uint32_t kWbIntervalMaxMs = 3600000;  // one hour
+inline constexpr std::size_t kFilePathMax = 255;            // FASTMAP_A_FILE_PATH, without NUL
+
+// An entry of the enable table: a file by st_dev (as new_encode_dev() packs it) and st_ino.
+struct FileKey {
+    DevId dev;
+    std::uint64_t ino = 0;
+
+    bool operator==(const FileKey&) const = default;
+};
+
+struct FileEntry {
+    FileKey key;
+    std::string path;  // as given to FILE_ADD (informational; may be empty)
+
+    bool operator==(const FileEntry&) const = default;
 };
 
 struct DetachResult {
@@ -102,12 +139,22 @@ public:
     virtual Result<DetachResult> detach(std::string_view name) = 0;
     virtual Result<std::vector<InstanceInfo>> list() = 0;
     virtual Result<InstanceInfo> get(std::string_view name) = 0;
+    // Changes the parameters req sets (at least one); returns the instance as it is now.
+    virtual Result<InstanceInfo> set(std::string_view name, const SetRequest& req) = 0;
+    // The enable table. add_file: EEXIST when present; remove_file: ENOENT when absent.
+    virtual Result<void> add_file(const FileKey& key, std::string_view path) = 0;
+    virtual Result<void> remove_file(const FileKey& key) = 0;
+    virtual Result<std::vector<FileEntry>> list_files() = 0;
+    // A subscription to the "events" multicast group (events.hpp).
+    virtual Result<std::unique_ptr<EventSource>> subscribe() = 0;
     // Whether the module is loaded and its versions; not an error when it is not.
     virtual Result<ModuleInfo> module_info() = 0;
 };
 
-// Decodes an instance reply (FASTMAP_CMD_GET / ATTACH) from its attributes.
+// Decodes an instance reply (FASTMAP_CMD_GET / ATTACH / SET) from its attributes.
 Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs);
 Result<Stats> decode_stats(const nl::AttrMap& nested);
+// Decodes one message of the FASTMAP_CMD_FILE_GET dump.
+Result<FileEntry> decode_file_entry(const nl::AttrMap& attrs);
 
 }  // namespace fastmap

@@ -12,8 +12,8 @@ namespace fastmap {
 // {"faults": .., "hits": .., ...}: every counter of enum fastmap_stat, snake_case.
 nlohmann::json stats_to_json(const Stats& stats);
 
-// {"name", "device", "dev": "8:16", "size_bytes", "cache_bytes", "batch_pages", "dirty_ratio",
-//  "open_count", "stats": {...}}
+// {"name", "id", "device", "dev": "8:16", "size_bytes", "cache_bytes", "batch_pages",
+//  "dirty_ratio", "wb_interval_ms", "open_count", "stats": {...}}
 nlohmann::json instance_to_json(const InstanceInfo& info);
 
 // `fastmapctl list --json`: {"instances": [instance, ...]}
@@ -23,5 +23,15 @@ nlohmann::json list_to_json(const std::vector<InstanceInfo>& instances);
 // faults, hits, evictions, shootdowns, writeback_pages (= stats.wb_pages) and dirty_pages
 // (= stats.dirty_pages, in pages); cache_bytes is already top-level.
 nlohmann::json stats_report_to_json(const InstanceInfo& info);
+
+// {"dev": "8:1", "ino": 1234, "path": "/data/db"}
+nlohmann::json file_entry_to_json(const FileEntry& entry);
+
+// `fastmapctl files --json`: {"files": [entry, ...]}
+nlohmann::json files_to_json(const std::vector<FileEntry>& files);
+
+// {"event": "attached", "name": "db0", "value": 0}. An event type this library does not know
+// is {"event": "unknown", "code": N, ...}.
+nlohmann::json event_to_json(const Event& event);
 
 }  // namespace fastmap

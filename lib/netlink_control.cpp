@@ -9,12 +9,7 @@ namespace fastmap {
 namespace {
 
 constexpr const char* kNotLoaded = "fastmap kernel module is not loaded (modprobe fastmap)";
-constexpr const char* kNoPermission =
-    "permission denied: attach/detach need CAP_SYS_ADMIN (run as root)";
-
-nl::MessageBuilder fastmap_message(std::uint16_t family, std::uint8_t cmd) {
-    return nl::MessageBuilder(family, 0, cmd, FASTMAP_GENL_VERSION);
-}
+constexpr const char* kNoPermission = "permission denied: changes need CAP_SYS_ADMIN (run as root)";
 
 }  // namespace
 
@@ -52,6 +47,20 @@ Result<nl::GenlClient*> NetlinkControl::connect() {
     return client_.get();
 }
 
+nl::MessageBuilder NetlinkControl::message(std::uint8_t cmd) const {
+    return nl::MessageBuilder(family_->id, 0, cmd, FASTMAP_GENL_VERSION);
+}
+
+Result<InstanceInfo> NetlinkControl::instance_reply(const nl::Reply& reply, std::string_view name) {
+    for (const auto& msg : reply.messages) {
+        if (msg.attrs.count(FASTMAP_A_NAME)) {
+            return decode_instance(msg.attrs);
+        }
+    }
+    // The kernel only ACKed: read the instance back.
+    return get(name);
+}
+
 Result<nl::Reply> NetlinkControl::request(nl::MessageBuilder& msg, bool dump) {
     auto client = connect();
     if (!client) {
@@ -69,7 +78,7 @@ Result<InstanceInfo> NetlinkControl::attach(const AttachRequest& req) {
     if (!client) {
         return std::move(client).error();
     }
-    auto msg = fastmap_message(family_->id, FASTMAP_CMD_ATTACH);
+    auto msg = message(FASTMAP_CMD_ATTACH);
     // The u64 first: its payload lands 8-byte aligned without a FASTMAP_A_PAD attribute.
     msg.put_u64(FASTMAP_A_CACHE_BYTES, req.cache_bytes, FASTMAP_A_PAD);
     msg.put_string(FASTMAP_A_DEVICE, req.device);
@@ -81,13 +90,7 @@ Result<InstanceInfo> NetlinkControl::attach(const AttachRequest& req) {
     if (!replies) {
         return std::move(replies).error();
     }
-    for (const auto& reply : replies->messages) {
-        if (reply.attrs.count(FASTMAP_A_NAME)) {
-            return decode_instance(reply.attrs);
-        }
-    }
-    // The kernel only ACKed: read the new instance back.
-    return get(req.name);
+    return instance_reply(*replies, req.name);
 }
 
 Result<DetachResult> NetlinkControl::detach(std::string_view name) {
@@ -95,7 +98,7 @@ Result<DetachResult> NetlinkControl::detach(std::string_view name) {
     if (!client) {
         return std::move(client).error();
     }
-    auto msg = fastmap_message(family_->id, FASTMAP_CMD_DETACH);
+    auto msg = message(FASTMAP_CMD_DETACH);
     msg.put_string(FASTMAP_A_NAME, name);
     auto replies = request(msg, false);
     if (!replies) {
@@ -109,7 +112,7 @@ Result<std::vector<InstanceInfo>> NetlinkControl::list() {
     if (!client) {
         return std::move(client).error();
     }
-    auto msg = fastmap_message(family_->id, FASTMAP_CMD_GET);
+    auto msg = message(FASTMAP_CMD_GET);
     auto replies = request(msg, true);
     if (!replies) {
         return std::move(replies).error();
@@ -130,7 +133,7 @@ Result<InstanceInfo> NetlinkControl::get(std::string_view name) {
     if (!client) {
         return std::move(client).error();
     }
-    auto msg = fastmap_message(family_->id, FASTMAP_CMD_GET);
+    auto msg = message(FASTMAP_CMD_GET);
     msg.put_string(FASTMAP_A_NAME, name);
     auto replies = request(msg, false);
     if (!replies) {
@@ -140,6 +143,45 @@ Result<InstanceInfo> NetlinkControl::get(std::string_view name) {
         return Error{EPROTO, "fastmap sent no reply for instance '" + std::string(name) + "'"};
     }
     return decode_instance(replies->messages.front().attrs);
+}
+
+Result<InstanceInfo> NetlinkControl::set(std::string_view name, const SetRequest& req) {
+    if (req.empty()) {
+        return Error{EINVAL, "nothing to set"};
+    }
+    auto client = connect();
+    if (!client) {
+        return std::move(client).error();
+    }
+    auto msg = message(FASTMAP_CMD_SET);
+    // Only the parameters to change. The u64 goes first: its payload lands 8-byte aligned
+    // without a FASTMAP_A_PAD attribute, which the kernel's strict validation would refuse.
+    if (req.cache_bytes) {
+        msg.put_u64(FASTMAP_A_CACHE_BYTES, *req.cache_bytes, FASTMAP_A_PAD);
+    }
+    msg.put_string(FASTMAP_A_NAME, name);
+    if (req.batch_pages) {
+        msg.put_u32(FASTMAP_A_BATCH_PAGES, *req.batch_pages);
+    }
+    if (req.dirty_ratio) {
+        msg.put_u32(FASTMAP_A_DIRTY_RATIO, *req.dirty_ratio);
+    }
+    if (req.wb_interval_ms) {
+        msg.put_u32(FASTMAP_A_WB_INTERVAL_MS, *req.wb_interval_ms);
+    }
+    auto replies = request(msg, false);
+    if (!replies) {
+        return std::move(replies).error();
+    }
+    return instance_reply(*replies, name);
+}
+
+Result<std::unique_ptr<EventSource>> NetlinkControl::subscribe() {
+    auto sub = EventSubscriber::open();
+    if (!sub) {
+        return std::move(sub).error();
+    }
+    return std::unique_ptr<EventSource>(std::move(sub).value());
 }
 
 Result<ModuleInfo> NetlinkControl::module_info() {

@@ -23,6 +23,12 @@ public:
     Result<DetachResult> detach(std::string_view name) override;
     Result<std::vector<InstanceInfo>> list() override;
     Result<InstanceInfo> get(std::string_view name) override;
+    Result<InstanceInfo> set(std::string_view name, const SetRequest& req) override;
+    Result<void> add_file(const FileKey& key, std::string_view path) override;
+    Result<void> remove_file(const FileKey& key) override;
+    Result<std::vector<FileEntry>> list_files() override;
+    // An EventSubscriber on a socket of its own.
+    Result<std::unique_ptr<EventSource>> subscribe() override;
     Result<ModuleInfo> module_info() override;
 
 private:
@@ -30,6 +36,10 @@ private:
     // kErrModuleNotLoaded.
     Result<nl::GenlClient*> connect();
     Result<nl::Reply> request(nl::MessageBuilder& msg, bool dump);
+    // A new request message for the fastmap family (connect() first).
+    nl::MessageBuilder message(std::uint8_t cmd) const;
+    // The instance in a reply to ATTACH or SET; a GET of name when the kernel only ACKed.
+    Result<InstanceInfo> instance_reply(const nl::Reply& reply, std::string_view name);
 
     std::unique_ptr<nl::GenlClient> client_;
     std::optional<nl::GenlFamily> family_;

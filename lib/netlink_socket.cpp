@@ -3,11 +3,14 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace fastmap::nl {
@@ -89,6 +92,11 @@ Result<Bytes> NetlinkSocket::recv() {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return Error{ETIMEDOUT, "netlink receive: no reply from the kernel"};
             }
+            if (errno == ENOBUFS) {
+                return Error{ENOBUFS,
+                             "netlink receive: the kernel dropped messages (receive "
+                             "buffer full)"};
+            }
             return sys_error("netlink receive");
         }
         Bytes buf(static_cast<std::size_t>(size));
@@ -108,6 +116,64 @@ Result<Bytes> NetlinkSocket::recv() {
         buf.resize(static_cast<std::size_t>(n));
         return buf;
     }
+}
+
+Result<void> NetlinkSocket::join_group(std::uint32_t group) {
+    const int id = static_cast<int>(group);
+    if (::setsockopt(fd_.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &id, sizeof(id)) < 0) {
+        return sys_error("netlink join multicast group");
+    }
+    return {};
+}
+
+Result<bool> NetlinkSocket::wait(int timeout_ms) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+    pollfd pfd{fd_.get(), POLLIN, 0};
+    int wait_ms = timeout_ms < 0 ? -1 : timeout_ms;
+    for (;;) {
+        const int n = ::poll(&pfd, 1, wait_ms);
+        if (n >= 0) {
+            return n > 0;
+        }
+        if (errno != EINTR) {
+            return sys_error("netlink poll");
+        }
+        if (timeout_ms >= 0) {  // a signal: wait for what is left
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+            wait_ms = static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+        }
+    }
+}
+
+Result<GenlFamily> decode_family(const AttrMap& attrs) {
+    auto id = get_u16(attrs, CTRL_ATTR_FAMILY_ID);
+    if (!id) {
+        return Error{EPROTO, "generic netlink controller sent no family id"};
+    }
+    GenlFamily family{*id, get_u32(attrs, CTRL_ATTR_VERSION).value_or(0), {}};
+    auto groups = get_nested(attrs, CTRL_ATTR_MCAST_GROUPS);
+    if (!groups) {
+        return family;
+    }
+    if (!*groups) {
+        return std::move(*groups).error();
+    }
+    // A nest of nests, numbered from 1, each with a group's name and id.
+    for (const auto& [index, payload] : groups->value()) {
+        auto group = parse_attrs(payload);
+        if (!group) {
+            return std::move(group).error();
+        }
+        auto name = get_string(*group, CTRL_ATTR_MCAST_GRP_NAME);
+        auto gid = get_u32(*group, CTRL_ATTR_MCAST_GRP_ID);
+        if (!name || !gid) {
+            return Error{EPROTO, "malformed netlink message: multicast group " +
+                                     std::to_string(index) + " without a name or an id"};
+        }
+        family.mcast_groups[*name] = *gid;
+    }
+    return family;
 }
 
 Result<Reply> GenlClient::transact(MessageBuilder& msg, bool dump) {
@@ -150,9 +216,8 @@ Result<GenlFamily> GenlClient::resolve_family(std::string_view name) {
         return std::move(replies).error();
     }
     for (const auto& reply : replies->messages) {
-        auto id = get_u16(reply.attrs, CTRL_ATTR_FAMILY_ID);
-        if (id) {
-            return GenlFamily{*id, get_u32(reply.attrs, CTRL_ATTR_VERSION).value_or(0)};
+        if (reply.attrs.count(CTRL_ATTR_FAMILY_ID)) {
+            return decode_family(reply.attrs);
         }
     }
     return Error{EPROTO, "generic netlink controller sent no family id"};

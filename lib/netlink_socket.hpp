@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,13 +44,28 @@ public:
     virtual Result<Bytes> recv() = 0;
 };
 
+// A transport that can also receive multicast notifications.
+class MulticastTransport : public Transport {
+public:
+    // NETLINK_ADD_MEMBERSHIP.
+    virtual Result<void> join_group(std::uint32_t group) = 0;
+    // Waits until recv() has a datagram: false when timeout_ms (< 0: no limit) passed first.
+    virtual Result<bool> wait(int timeout_ms) = 0;
+    // The pollable descriptor, -1 if there is none.
+    virtual int fd() const = 0;
+};
+
 // An AF_NETLINK/NETLINK_GENERIC socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK set.
-class NetlinkSocket final : public Transport {
+class NetlinkSocket final : public MulticastTransport {
 public:
     static Result<std::unique_ptr<NetlinkSocket>> open(int timeout_ms = 10000);
 
     Result<void> send(ByteView message) override;
+    // ENOBUFS when the kernel dropped messages for lack of receive buffer space.
     Result<Bytes> recv() override;
+    Result<void> join_group(std::uint32_t group) override;
+    Result<bool> wait(int timeout_ms) override;
+    int fd() const override { return fd_.get(); }
 
 private:
     explicit NetlinkSocket(UniqueFd fd) : fd_(std::move(fd)) {}
@@ -58,14 +75,20 @@ private:
 struct GenlFamily {
     std::uint16_t id = 0;
     std::uint32_t version = 0;
+    std::map<std::string, std::uint32_t> mcast_groups;  // CTRL_ATTR_MCAST_GROUPS: name -> id
 };
+
+// A CTRL_CMD_NEWFAMILY reply's attributes; EPROTO without CTRL_ATTR_FAMILY_ID or with a
+// malformed CTRL_ATTR_MCAST_GROUPS.
+Result<GenlFamily> decode_family(const AttrMap& attrs);
 
 class GenlClient {
 public:
     explicit GenlClient(std::unique_ptr<Transport> transport, std::uint32_t first_seq = 1)
         : transport_(std::move(transport)), seq_(first_seq) {}
 
-    // CTRL_CMD_GETFAMILY. ENOENT when no such family is registered.
+    // CTRL_CMD_GETFAMILY, with the family's multicast groups. ENOENT when no such family is
+    // registered.
     Result<GenlFamily> resolve_family(std::string_view name);
 
     // A do-request: sent with NLM_F_REQUEST | NLM_F_ACK; returns the data replies (often one,

@@ -183,6 +183,104 @@ std::string format_bytes(std::uint64_t bytes) {
     return number + " " + kUnits[unit];
 }
 
+namespace {
+
+// Leading decimal digits of text as a number; pos is left after them. False on overflow.
+bool leading_number(std::string_view text, std::size_t& pos, std::uint64_t& value) {
+    u128 v = 0;
+    pos = 0;
+    while (pos < text.size() && is_digit(text[pos])) {
+        v = v * 10 + static_cast<unsigned>(text[pos] - '0');
+        if (v > kU64Max) {
+            return false;
+        }
+        ++pos;
+    }
+    value = static_cast<std::uint64_t>(v);
+    return true;
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_count(std::string_view text) {
+    const std::string shown = printable(text);
+    std::size_t pos = 0;
+    std::uint64_t value = 0;
+    if (!leading_number(text, pos, value)) {
+        return Error{ERANGE, "invalid number '" + shown + "': too large"};
+    }
+    if (pos == 0 || pos != text.size()) {
+        return Error{EINVAL, "invalid number '" + shown + "': expected a whole number"};
+    }
+    return value;
+}
+
+Result<std::uint64_t> parse_percent(std::string_view text) {
+    const std::string shown = printable(text);
+    std::size_t pos = 0;
+    std::uint64_t value = 0;
+    if (!leading_number(text, pos, value)) {
+        return Error{ERANGE, "invalid percentage '" + shown + "': too large"};
+    }
+    const std::string_view rest = text.substr(pos);
+    if (pos == 0 || !(rest.empty() || rest == "%")) {
+        return Error{EINVAL, "invalid percentage '" + shown +
+                                 "': expected a whole number, optionally followed by %"};
+    }
+    return value;
+}
+
+Result<std::uint64_t> parse_duration_ms(std::string_view text) {
+    const std::string shown = printable(text);
+    if (iequals(text, "off")) {
+        return std::uint64_t{0};
+    }
+    std::size_t pos = 0;
+    std::uint64_t value = 0;
+    if (!leading_number(text, pos, value)) {
+        return Error{ERANGE, "invalid duration '" + shown + "': too large"};
+    }
+    if (pos == 0) {
+        return Error{EINVAL, "invalid duration '" + shown +
+                                 "': expected a whole number, optionally followed by ms, s, "
+                                 "min or h"};
+    }
+    const std::string_view suffix = text.substr(pos);
+    std::uint64_t mult = 0;
+    if (suffix.empty() || iequals(suffix, "ms")) {
+        mult = 1;
+    } else if (iequals(suffix, "s")) {
+        mult = 1000;
+    } else if (iequals(suffix, "min")) {
+        mult = 60 * 1000;
+    } else if (iequals(suffix, "h")) {
+        mult = 60 * 60 * 1000;
+    } else {
+        return Error{EINVAL, "invalid duration '" + shown + "': unknown unit '" +
+                                 printable(suffix) + "' (use ms, s, min or h)"};
+    }
+    if (value > std::numeric_limits<std::uint64_t>::max() / mult) {
+        return Error{ERANGE, "invalid duration '" + shown + "': too large"};
+    }
+    return value * mult;
+}
+
+std::string format_duration_ms(std::uint64_t ms) {
+    if (ms == 0) {
+        return "off";
+    }
+    if (ms % (60 * 60 * 1000) == 0) {
+        return std::to_string(ms / (60 * 60 * 1000)) + " h";
+    }
+    if (ms % (60 * 1000) == 0) {
+        return std::to_string(ms / (60 * 1000)) + " min";
+    }
+    if (ms % 1000 == 0) {
+        return std::to_string(ms / 1000) + " s";
+    }
+    return std::to_string(ms) + " ms";
+}
+
 Result<void> validate_name(std::string_view name) {
     constexpr std::size_t kMaxLen = FASTMAP_NAME_MAX - 1;
     if (name.empty()) {

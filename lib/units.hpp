@@ -18,6 +18,19 @@ Result<std::uint64_t> parse_size(std::string_view text);
 // 536870912 -> "512 MiB", 1610612736 -> "1.5 GiB", 1000 -> "1000 B".
 std::string format_bytes(std::uint64_t bytes);
 
+// "256" -> 256: decimal digits only (no sign, no suffix). EINVAL / ERANGE otherwise.
+Result<std::uint64_t> parse_count(std::string_view text);
+
+// "40" or "40%" -> 40 (whole numbers; the range is the caller's).
+Result<std::uint64_t> parse_percent(std::string_view text);
+
+// A duration in milliseconds: "5000", "5000ms", "5s", "2min", "1h"; "off" is 0. Whole numbers
+// with an optional case-insensitive suffix ms, s, min or h (no fractions).
+Result<std::uint64_t> parse_duration_ms(std::string_view text);
+
+// 0 -> "off", 5000 -> "5 s", 120000 -> "2 min", 1500 -> "1500 ms".
+std::string format_duration_ms(std::uint64_t ms);
+
 // Instance names: 1..31 characters of [A-Za-z0-9_.-], not "control", ".", "..".
 Result<void> validate_name(std::string_view name);
 

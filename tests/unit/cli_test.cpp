@@ -37,13 +37,14 @@ TEST_F(CliTest, ListTable) {
     ctl.instances[1].dev = {259, 0};
     ctl.instances[1].cache_bytes = 3ULL << 29;
     ctl.instances[1].stats.faults = 0;
+    ctl.instances[1].id = 12;
     auto r = run_cli(ctl, {"list"});
     EXPECT_EQ(r.rc, kExitOk);
     EXPECT_EQ(r.err, "");
     EXPECT_EQ(r.out,
-              "NAME       DEVICE        DEV      SIZE    CACHE   USED  DIRTY   HIT%  OPEN\n"
-              "db0        /dev/sdb      8:16   10 GiB  512 MiB  50.0%   1.0%  90.0%     1\n"
-              "scratch-1  /dev/nvme0n1  259:0  10 GiB  1.5 GiB  50.0%   1.0%      -     1\n");
+              "NAME       ID  DEVICE        DEV      SIZE    CACHE   USED  DIRTY   HIT%  OPEN\n"
+              "db0         3  /dev/sdb      8:16   10 GiB  512 MiB  50.0%   1.0%  90.0%     1\n"
+              "scratch-1  12  /dev/nvme0n1  259:0  10 GiB  1.5 GiB  50.0%   1.0%      -     1\n");
 }
 
 TEST_F(CliTest, ListEmpty) {
@@ -69,11 +70,13 @@ TEST_F(CliTest, StatsHuman) {
     EXPECT_EQ(r.rc, kExitOk);
     EXPECT_EQ(r.out,
               "instance     db0\n"
+              "id           3\n"
               "device       /dev/sdb (8:16)\n"
               "size         10 GiB\n"
               "cache        512 MiB (131072 pages)\n"
               "batch        512 pages\n"
               "dirty ratio  10%\n"
+              "wb interval  5 s\n"
               "open         1\n"
               "\n"
               "COUNTER         VALUE\n"
@@ -92,7 +95,8 @@ TEST_F(CliTest, StatsHuman) {
               "dirty_pages      1311  5.12 MiB, 1.0% of cache\n"
               "cached_pages    65536  256 MiB, 50.0% of cache\n"
               "free_pages      65536  256 MiB, 50.0% of cache\n"
-              "cache_pages    131072  4096-byte pages\n");
+              "cache_pages    131072  4096-byte pages\n"
+              "evict_stalls        4  0.4% of faults\n");
 }
 
 TEST_F(CliTest, StatsJson) {
@@ -200,14 +204,11 @@ TEST_F(CliTest, KernelErrorsMapToExitCodes) {
     EXPECT_EQ(r.rc, kExitNotLoaded);
     EXPECT_EQ(r.err, "fastmapctl: list: fastmap kernel module is not loaded (modprobe fastmap)\n");
 
-    ctl.fail = Error{kErrPermission,
-                     "permission denied: attach/detach need CAP_SYS_ADMIN (run "
-                     "as root)"};
+    ctl.fail = Error{kErrPermission, "permission denied: changes need CAP_SYS_ADMIN (run as root)"};
     r = run_cli(ctl, {"attach", "/dev/sdc", "--name", "db1", "--cache", "1G"});
     EXPECT_EQ(r.rc, kExitPermission);
     EXPECT_EQ(r.err,
-              "fastmapctl: attach: permission denied: attach/detach need CAP_SYS_ADMIN (run as "
-              "root)\n");
+              "fastmapctl: attach: permission denied: changes need CAP_SYS_ADMIN (run as root)\n");
 
     ctl.fail = Error{EBUSY, "instance db0 is open (Device or resource busy)"};
     r = run_cli(ctl, {"detach", "db0"});
@@ -227,7 +228,8 @@ TEST_F(CliTest, ParseErrorsAreUsageErrors) {
 TEST_F(CliTest, HelpAndVersion) {
     auto r = run_cli(ctl, {"--help"});
     EXPECT_EQ(r.rc, kExitOk);
-    for (const char* verb : {"attach", "detach", "list", "stats", "version"}) {
+    for (const char* verb : {"attach", "detach", "list", "stats", "version", "set", "get", "enable",
+                             "disable", "files", "events"}) {
         EXPECT_NE(r.out.find(verb), std::string::npos) << verb;
     }
     r = run_cli(ctl, {"attach", "--help"});

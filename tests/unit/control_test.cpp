@@ -36,6 +36,7 @@ TEST(StatFields, MembersFollowStructFastmapStats) {
     EXPECT_EQ(raw.wb_pages, 8u);
     EXPECT_EQ(raw.write_errors, 12u);
     EXPECT_EQ(raw.cache_pages, 16u);
+    EXPECT_EQ(raw.evict_stalls, 17u);
 }
 
 TEST(DevId, MatchesGlibcEncoding) {
@@ -69,6 +70,37 @@ TEST(DecodeInstance, PrefersDevicePathOverKernelName) {
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->device, "/dev/disk/by-id/foo");
     EXPECT_EQ(info->stats, Stats{});
+}
+
+TEST(DecodeInstance, IdIntervalAndEvictStalls) {
+    test::Raw stats;
+    stats.attr_u64(FASTMAP_STAT_EVICT_STALLS, 11);
+    test::Raw raw;
+    raw.attr_str(FASTMAP_A_NAME, "x").attr_u32(FASTMAP_A_ID, 9);
+    raw.attr_u32(FASTMAP_A_WB_INTERVAL_MS, 250).attr_nested(FASTMAP_A_STATS, stats);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto info = decode_instance(*attrs);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->id, 9u);
+    EXPECT_EQ(info->wb_interval_ms, 250u);
+    EXPECT_EQ(info->stats.evict_stalls, 11u);
+}
+
+TEST(DecodeFileEntry, KeyRequiredPathOptional) {
+    test::Raw raw;
+    raw.attr_u32(FASTMAP_A_FILE_DEV, 0x810).attr_u64(FASTMAP_A_FILE_INO, 1ULL << 33);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto entry = decode_file_entry(*attrs);
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(*entry, (FileEntry{{{8, 16}, 1ULL << 33}, ""}));
+
+    test::Raw no_ino;
+    no_ino.attr_u32(FASTMAP_A_FILE_DEV, 0x810).attr_str(FASTMAP_A_FILE_PATH, "/a");
+    attrs = nl::parse_attrs(no_ino.get());
+    ASSERT_TRUE(attrs.ok());
+    EXPECT_EQ(decode_file_entry(*attrs).error().code, EPROTO);
 }
 
 TEST(DecodeInstance, MalformedStatsNest) {

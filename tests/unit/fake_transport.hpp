@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -49,6 +51,60 @@ private:
     Handler handler_;
     std::shared_ptr<std::vector<nl::Bytes>> sent_;
     std::deque<nl::Bytes> queue_;
+};
+
+// A scripted MulticastTransport: requests are answered by a handler, like FakeTransport;
+// notifications are whatever the test queues in state->incoming (datagrams or errors).
+class FakeMulticastTransport final : public nl::MulticastTransport {
+public:
+    struct State {
+        std::deque<Result<nl::Bytes>> incoming;
+        std::vector<std::uint32_t> joined;
+        std::vector<int> waits;  // timeout_ms of every wait()
+        std::optional<Error> join_error;
+    };
+
+    FakeMulticastTransport(FakeTransport::Handler handler, std::shared_ptr<State> state)
+        : requests_(std::move(handler)), state_(std::move(state)) {}
+
+    Result<void> send(nl::ByteView message) override {
+        auto sent = requests_.send(message);
+        if (!sent) {
+            return sent;
+        }
+        // Replies go first, ahead of any notification.
+        std::deque<Result<nl::Bytes>> replies;
+        for (auto r = requests_.recv(); r.ok(); r = requests_.recv()) {
+            replies.push_back(std::move(r).value());
+        }
+        state_->incoming.insert(state_->incoming.begin(), std::make_move_iterator(replies.begin()),
+                                std::make_move_iterator(replies.end()));
+        return {};
+    }
+    Result<nl::Bytes> recv() override {
+        if (state_->incoming.empty()) {
+            return Error{ETIMEDOUT, "fake transport: nothing to receive"};
+        }
+        auto d = std::move(state_->incoming.front());
+        state_->incoming.pop_front();
+        return d;
+    }
+    Result<void> join_group(std::uint32_t group) override {
+        if (state_->join_error) {
+            return *state_->join_error;
+        }
+        state_->joined.push_back(group);
+        return {};
+    }
+    Result<bool> wait(int timeout_ms) override {
+        state_->waits.push_back(timeout_ms);
+        return !state_->incoming.empty();
+    }
+    int fd() const override { return 42; }
+
+private:
+    FakeTransport requests_;
+    std::shared_ptr<State> state_;
 };
 
 inline constexpr std::uint16_t kFamilyId = 0x1a;

@@ -11,9 +11,9 @@ namespace {
 TEST(Json, StatsHaveEveryCounter) {
     const auto j = stats_to_json(test::sample_instance().stats);
     const std::vector<std::string> keys{
-        "faults",      "hits",         "misses",     "mkwrite",    "evictions",   "evict_batches",
-        "shootdowns",  "wb_pages",     "wb_bios",    "read_ios",   "read_errors", "write_errors",
-        "dirty_pages", "cached_pages", "free_pages", "cache_pages"};
+        "faults",      "hits",         "misses",     "mkwrite",     "evictions",   "evict_batches",
+        "shootdowns",  "wb_pages",     "wb_bios",    "read_ios",    "read_errors", "write_errors",
+        "dirty_pages", "cached_pages", "free_pages", "cache_pages", "evict_stalls"};
     EXPECT_EQ(j.size(), keys.size());
     for (const auto& k : keys) {
         EXPECT_TRUE(j.contains(k)) << k;
@@ -21,17 +21,19 @@ TEST(Json, StatsHaveEveryCounter) {
     }
     EXPECT_EQ(j["faults"], 1000);
     EXPECT_EQ(j["cache_pages"], 131072);
+    EXPECT_EQ(j["evict_stalls"], 4);
 }
 
 TEST(Json, Instance) {
     const auto j = instance_to_json(test::sample_instance());
     EXPECT_EQ(j.dump(),
               R"({"batch_pages":512,"cache_bytes":536870912,"dev":"8:16","device":"/dev/sdb",)"
-              R"("dirty_ratio":10,"name":"db0","open_count":1,"size_bytes":10737418240,)"
+              R"("dirty_ratio":10,"id":3,"name":"db0","open_count":1,"size_bytes":10737418240,)"
               R"("stats":{"cache_pages":131072,"cached_pages":65536,"dirty_pages":1311,)"
-              R"("evict_batches":2,"evictions":64,"faults":1000,"free_pages":65536,"hits":900,)"
-              R"("misses":100,"mkwrite":7,"read_errors":0,"read_ios":100,"shootdowns":2,)"
-              R"("wb_bios":3,"wb_pages":30,"write_errors":0}})");
+              R"("evict_batches":2,"evict_stalls":4,"evictions":64,"faults":1000,)"
+              R"("free_pages":65536,"hits":900,"misses":100,"mkwrite":7,"read_errors":0,)"
+              R"("read_ios":100,"shootdowns":2,"wb_bios":3,"wb_pages":30,"write_errors":0},)"
+              R"("wb_interval_ms":5000})");
 }
 
 TEST(Json, List) {
@@ -54,6 +56,24 @@ TEST(Json, StatsReportAliases) {
     EXPECT_EQ(j["dirty_pages"], info.stats.dirty_pages);
     EXPECT_EQ(j["stats"], stats_to_json(info.stats));
     EXPECT_EQ(j["name"], "db0");
+}
+
+TEST(Json, StatsReportContract) {
+    // `fastmapctl stats NAME --json` promises these at top level (docs/cli.md).
+    const auto j = stats_report_to_json(test::sample_instance());
+    for (const char* key : {"cache_bytes", "faults", "hits", "evictions", "shootdowns",
+                            "writeback_pages", "dirty_pages", "id", "wb_interval_ms"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+        EXPECT_TRUE(j[key].is_number_unsigned()) << key;
+    }
+    EXPECT_EQ(j["stats"]["evict_stalls"], 4);
+}
+
+TEST(Json, Files) {
+    EXPECT_EQ(files_to_json({}).dump(), R"({"files":[]})");
+    const std::vector<FileEntry> files{{{{8, 1}, 12}, "/data/a"}, {{{259, 3}, 1ULL << 40}, ""}};
+    EXPECT_EQ(files_to_json(files).dump(), R"({"files":[{"dev":"8:1","ino":12,"path":"/data/a"},)"
+                                           R"({"dev":"259:3","ino":1099511627776,"path":""}]})");
 }
 
 TEST(Json, LargeCountersStayExact) {

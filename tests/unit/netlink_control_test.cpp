@@ -22,6 +22,7 @@ Raw instance_attrs(std::string_view name, std::uint64_t faults) {
     stats.attr_u64(FASTMAP_STAT_CACHE_PAGES, 64);
     Raw a;
     a.attr_str(FASTMAP_A_NAME, name).attr_str(FASTMAP_A_DEVICE_NAME, "vdb");
+    a.attr_u32(FASTMAP_A_ID, 7).attr_u32(FASTMAP_A_WB_INTERVAL_MS, 5000);
     a.attr_u32(FASTMAP_A_DEV, encode_dev({254, 16}));
     a.attr_u64(FASTMAP_A_CACHE_BYTES, 64 * 4096);
     a.attr_nested(FASTMAP_A_STATS, stats);
@@ -121,8 +122,7 @@ TEST(NetlinkControl, PermissionDenied) {
     auto r = ctl.detach("db0");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, kErrPermission);
-    EXPECT_EQ(r.error().message,
-              "permission denied: attach/detach need CAP_SYS_ADMIN (run as root)");
+    EXPECT_EQ(r.error().message, "permission denied: changes need CAP_SYS_ADMIN (run as root)");
 }
 
 TEST(NetlinkControl, KernelErrorCarriesExtack) {
@@ -199,6 +199,252 @@ TEST(NetlinkControl, ModuleInfoReadsSysfsVersion) {
     EXPECT_EQ(info->genl_version, 1u);
     EXPECT_EQ(info->version, "0.1.0");
     std::filesystem::remove_all(root);
+}
+
+nl::Bytes ack(const nl::Message& req) {
+    return test::error_msg(req.seq, 0);
+}
+
+TEST(NetlinkControl, SetSendsOnlyTheGivenKeys) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        EXPECT_EQ(req.cmd, FASTMAP_CMD_SET);
+        EXPECT_EQ(req.flags, NLM_F_REQUEST | NLM_F_ACK);
+        EXPECT_EQ(nl::get_string(req.attrs, FASTMAP_A_NAME), "db0");
+        EXPECT_EQ(nl::get_u32(req.attrs, FASTMAP_A_BATCH_PAGES), 256u);
+        EXPECT_EQ(req.attrs.size(), 2u);  // NAME and BATCH_PAGES only
+        return std::vector<nl::Bytes>{
+            test::genl_msg(test::kFamilyId, 0, req.seq, FASTMAP_CMD_SET, instance_attrs("db0", 3)),
+            ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    SetRequest req;
+    req.batch_pages = 256;
+    auto info = ctl.set("db0", req);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->name, "db0");
+    EXPECT_EQ(info->id, 7u);
+    EXPECT_EQ(info->wb_interval_ms, 5000u);
+    EXPECT_EQ(info->stats.faults, 3u);
+    EXPECT_EQ(kernel.sent->size(), 2u);  // getfamily, set: no read-back
+}
+
+TEST(NetlinkControl, SetEachKeyAlone) {
+    const std::vector<std::pair<SetRequest, std::uint16_t>> cases{
+        {SetRequest{1ULL << 30, {}, {}, {}}, FASTMAP_A_CACHE_BYTES},
+        {SetRequest{{}, 1u, {}, {}}, FASTMAP_A_BATCH_PAGES},
+        {SetRequest{{}, {}, 40u, {}}, FASTMAP_A_DIRTY_RATIO},
+        {SetRequest{{}, {}, {}, 0u}, FASTMAP_A_WB_INTERVAL_MS},  // 0 (off) is still sent
+    };
+    for (const auto& [req, attr] : cases) {
+        FakeKernel kernel;
+        kernel.fastmap = [attr = attr](const nl::Message& m) {
+            EXPECT_EQ(m.attrs.size(), 2u) << attr;
+            EXPECT_TRUE(m.attrs.count(FASTMAP_A_NAME)) << attr;
+            EXPECT_TRUE(m.attrs.count(attr)) << attr;
+            return std::vector<nl::Bytes>{
+                test::genl_msg(test::kFamilyId, 0, m.seq, FASTMAP_CMD_SET, instance_attrs("a", 0)),
+                ack(m)};
+        };
+        NetlinkControl ctl(kernel.transport());
+        ASSERT_TRUE(ctl.set("a", req).ok()) << attr;
+    }
+}
+
+TEST(NetlinkControl, SetAllKeysBytes) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        return std::vector<nl::Bytes>{
+            test::genl_msg(test::kFamilyId, 0, req.seq, FASTMAP_CMD_SET, instance_attrs("db0", 0)),
+            ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    ASSERT_TRUE(ctl.set("db0", SetRequest{2ULL << 30, 64u, 40u, 5000u}).ok());
+
+    // CACHE_BYTES first, its payload 8-byte aligned: no FASTMAP_A_PAD, which strict validation
+    // of the new commands would refuse.
+    Raw want;
+    want.u32(64).u16(test::kFamilyId).u16(NLM_F_REQUEST | NLM_F_ACK).u32(2).u32(0);
+    want.u8(FASTMAP_CMD_SET).u8(FASTMAP_GENL_VERSION).u16(0);
+    want.u16(12).u16(FASTMAP_A_CACHE_BYTES).u64(2ULL << 30);  // payload at 24
+    want.u16(8).u16(FASTMAP_A_NAME).str("db0").u8(0);
+    want.u16(8).u16(FASTMAP_A_BATCH_PAGES).u32(64);
+    want.u16(8).u16(FASTMAP_A_DIRTY_RATIO).u32(40);
+    want.u16(8).u16(FASTMAP_A_WB_INTERVAL_MS).u32(5000);
+    ASSERT_EQ(kernel.sent->size(), 2u);
+    EXPECT_EQ(kernel.sent->back(), want.get());
+}
+
+TEST(NetlinkControl, SetAckOnlyReadsInstanceBack) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        if (req.cmd == FASTMAP_CMD_SET) {
+            return std::vector<nl::Bytes>{ack(req)};
+        }
+        EXPECT_EQ(req.cmd, FASTMAP_CMD_GET);
+        return std::vector<nl::Bytes>{
+            test::genl_msg(test::kFamilyId, 0, req.seq, FASTMAP_CMD_GET, instance_attrs("db0", 9)),
+            ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto info = ctl.set("db0", SetRequest{{}, {}, 50u, {}});
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    EXPECT_EQ(info->stats.faults, 9u);
+    EXPECT_EQ(kernel.sent->size(), 3u);
+}
+
+TEST(NetlinkControl, SetErrors) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        return std::vector<nl::Bytes>{
+            test::error_msg(req.seq, EBUSY, "cannot shrink: pages are mapped")};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.set("db0", SetRequest{1ULL << 20, {}, {}, {}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message, "cannot shrink: pages are mapped (Device or resource busy)");
+
+    auto empty = ctl.set("db0", SetRequest{});
+    ASSERT_FALSE(empty.ok());
+    EXPECT_EQ(empty.error().code, EINVAL);
+    EXPECT_EQ(kernel.sent->size(), 2u);  // nothing sent for the empty request
+}
+
+TEST(NetlinkControl, FileAddBytes) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        EXPECT_EQ(req.cmd, FASTMAP_CMD_FILE_ADD);
+        return std::vector<nl::Bytes>{ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.add_file({{8, 1}, 0x1122334455ULL}, "/data/db");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+
+    Raw want;
+    want.u32(56).u16(test::kFamilyId).u16(NLM_F_REQUEST | NLM_F_ACK).u32(2).u32(0);
+    want.u8(FASTMAP_CMD_FILE_ADD).u8(FASTMAP_GENL_VERSION).u16(0);
+    want.u16(12).u16(FASTMAP_A_FILE_INO).u64(0x1122334455ULL);  // payload at 24: no pad
+    want.u16(8).u16(FASTMAP_A_FILE_DEV).u32(0x801);             // new_encode_dev(8:1)
+    want.u16(13).u16(FASTMAP_A_FILE_PATH).str("/data/db").u8(0).zeros(3);
+    EXPECT_EQ(kernel.sent->back(), want.get());
+}
+
+TEST(NetlinkControl, FileAddWithoutPathAndLargeDev) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        EXPECT_EQ(req.attrs.size(), 2u);
+        EXPECT_FALSE(req.attrs.count(FASTMAP_A_FILE_PATH));
+        EXPECT_EQ(nl::get_u32(req.attrs, FASTMAP_A_FILE_DEV), encode_dev({259, 65536}));
+        EXPECT_EQ(nl::get_u64(req.attrs, FASTMAP_A_FILE_INO), 12u);
+        return std::vector<nl::Bytes>{ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    ASSERT_TRUE(ctl.add_file({{259, 65536}, 12}, "").ok());
+}
+
+TEST(NetlinkControl, FileAddRefusesOverlongPath) {
+    FakeKernel kernel;
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.add_file({{8, 1}, 1}, std::string(256, 'a'));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ENAMETOOLONG);
+    EXPECT_TRUE(kernel.sent->empty());
+}
+
+TEST(NetlinkControl, FileAddExists) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        return std::vector<nl::Bytes>{test::error_msg(req.seq, EEXIST, "file already enabled")};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.add_file({{8, 1}, 5}, "/x");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, EEXIST);
+    EXPECT_EQ(r.error().message, "file already enabled (File exists)");
+}
+
+TEST(NetlinkControl, FileDelBytes) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        EXPECT_EQ(req.cmd, FASTMAP_CMD_FILE_DEL);
+        return std::vector<nl::Bytes>{ack(req)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    ASSERT_TRUE(ctl.remove_file({{8, 1}, 77}).ok());
+
+    Raw want;
+    want.u32(40).u16(test::kFamilyId).u16(NLM_F_REQUEST | NLM_F_ACK).u32(2).u32(0);
+    want.u8(FASTMAP_CMD_FILE_DEL).u8(FASTMAP_GENL_VERSION).u16(0);
+    want.u16(12).u16(FASTMAP_A_FILE_INO).u64(77);
+    want.u16(8).u16(FASTMAP_A_FILE_DEV).u32(0x801);
+    EXPECT_EQ(kernel.sent->back(), want.get());
+}
+
+TEST(NetlinkControl, FileDelAbsent) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        return std::vector<nl::Bytes>{test::error_msg(req.seq, ENOENT)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.remove_file({{8, 1}, 77});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ENOENT);
+    EXPECT_EQ(r.error().message, "No such file or directory");
+}
+
+// A FILE_GET dump message as the kernel builds it (the u64 with nla_put_u64_64bit, which
+// pads where unaligned access is slow).
+nl::Bytes file_msg(std::uint32_t seq, std::uint32_t dev, std::uint64_t ino, std::string_view path) {
+    Raw a;
+    a.attr_u32(FASTMAP_A_FILE_DEV, dev);
+    a.u16(4).u16(FASTMAP_A_PAD);
+    a.attr_u64(FASTMAP_A_FILE_INO, ino);
+    a.attr_str(FASTMAP_A_FILE_PATH, path);
+    return test::genl_msg(test::kFamilyId, NLM_F_MULTI, seq, FASTMAP_CMD_FILE_GET, a);
+}
+
+TEST(NetlinkControl, ListFilesDecodesTheDump) {
+    FakeKernel kernel;
+    kernel.fastmap = [](const nl::Message& req) {
+        EXPECT_EQ(req.cmd, FASTMAP_CMD_FILE_GET);
+        EXPECT_EQ(req.flags, NLM_F_REQUEST | NLM_F_DUMP);
+        EXPECT_TRUE(req.attrs.empty());
+        return std::vector<nl::Bytes>{
+            test::concat({file_msg(req.seq, 0x801, 12, "/data/a"),
+                          file_msg(req.seq, encode_dev({259, 3}), 1ULL << 40, "")}),
+            file_msg(req.seq, 0x810, 13, "/data/c"), test::done_msg(req.seq)};
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto r = ctl.list_files();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->size(), 3u);
+    EXPECT_EQ((*r)[0], (FileEntry{{{8, 1}, 12}, "/data/a"}));
+    EXPECT_EQ((*r)[1], (FileEntry{{{259, 3}, 1ULL << 40}, ""}));
+    EXPECT_EQ((*r)[2], (FileEntry{{{8, 16}, 13}, "/data/c"}));
+}
+
+TEST(NetlinkControl, ListFilesEmptyAndMalformed) {
+    FakeKernel kernel;
+    bool malformed = false;
+    kernel.fastmap = [&malformed](const nl::Message& req) {
+        std::vector<nl::Bytes> out;
+        if (malformed) {
+            Raw a;
+            a.attr_str(FASTMAP_A_FILE_PATH, "/no/key");
+            out.push_back(
+                test::genl_msg(test::kFamilyId, NLM_F_MULTI, req.seq, FASTMAP_CMD_FILE_GET, a));
+        }
+        out.push_back(test::done_msg(req.seq));
+        return out;
+    };
+    NetlinkControl ctl(kernel.transport());
+    auto empty = ctl.list_files();
+    ASSERT_TRUE(empty.ok()) << empty.error().message;
+    EXPECT_TRUE(empty->empty());
+    malformed = true;
+    auto bad = ctl.list_files();
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, EPROTO);
 }
 
 TEST(MapControlError, OnlyPermissionIsRewritten) {

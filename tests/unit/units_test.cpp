@@ -126,5 +126,59 @@ TEST(ValidateName, Rejects) {
     }
 }
 
+TEST(ParseCount, WholeNumbersOnly) {
+    EXPECT_EQ(parse_count("0").value(), 0u);
+    EXPECT_EQ(parse_count("4096").value(), 4096u);
+    EXPECT_EQ(parse_count("18446744073709551615").value(), 18446744073709551615ULL);
+    EXPECT_EQ(parse_count("18446744073709551616").error().code, ERANGE);
+    for (const char* bad : {"", "-1", "+1", "1k", "1.0", " 1", "1 ", "0x10"}) {
+        auto r = parse_count(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, EINVAL) << bad;
+    }
+}
+
+TEST(ParsePercent, WithOrWithoutSign) {
+    EXPECT_EQ(parse_percent("40").value(), 40u);
+    EXPECT_EQ(parse_percent("40%").value(), 40u);
+    EXPECT_EQ(parse_percent("0%").value(), 0u);
+    EXPECT_EQ(parse_percent("250").value(), 250u);  // the range is the caller's
+    for (const char* bad : {"", "%", "40 %", "40%%", "4.5", "-1", "40pc"}) {
+        auto r = parse_percent(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, EINVAL) << bad;
+        EXPECT_NE(r.error().message.find("invalid percentage"), std::string::npos);
+    }
+}
+
+TEST(ParseDuration, UnitsAndOff) {
+    EXPECT_EQ(parse_duration_ms("5000").value(), 5000u);
+    EXPECT_EQ(parse_duration_ms("5000ms").value(), 5000u);
+    EXPECT_EQ(parse_duration_ms("5000MS").value(), 5000u);
+    EXPECT_EQ(parse_duration_ms("5s").value(), 5000u);
+    EXPECT_EQ(parse_duration_ms("2min").value(), 120000u);
+    EXPECT_EQ(parse_duration_ms("1h").value(), 3600000u);
+    EXPECT_EQ(parse_duration_ms("0").value(), 0u);
+    EXPECT_EQ(parse_duration_ms("off").value(), 0u);
+    EXPECT_EQ(parse_duration_ms("OFF").value(), 0u);
+    EXPECT_EQ(parse_duration_ms("18446744073709551615h").error().code, ERANGE);
+    for (const char* bad : {"", "s", "5m", "5 s", "1.5s", "-5s", "5sec", "on"}) {
+        auto r = parse_duration_ms(bad);
+        ASSERT_FALSE(r.ok()) << bad;
+        EXPECT_EQ(r.error().code, EINVAL) << bad;
+        EXPECT_NE(r.error().message.find("invalid duration"), std::string::npos);
+    }
+}
+
+TEST(FormatDuration, LargestWholeUnit) {
+    EXPECT_EQ(format_duration_ms(0), "off");
+    EXPECT_EQ(format_duration_ms(1), "1 ms");
+    EXPECT_EQ(format_duration_ms(1500), "1500 ms");
+    EXPECT_EQ(format_duration_ms(5000), "5 s");
+    EXPECT_EQ(format_duration_ms(90000), "90 s");
+    EXPECT_EQ(format_duration_ms(120000), "2 min");
+    EXPECT_EQ(format_duration_ms(3600000), "1 h");
+}
+
 }  // namespace
 }  // namespace fastmap

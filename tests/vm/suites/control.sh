@@ -96,7 +96,8 @@ t_events() {
 	sleep 1
 	fm_integrity touch /dev/fastmap/err --pages 1 >/dev/null 2>&1
 	wait $ep
-	check "event: io-error after a failed read" grep -q '"io-error"' /tmp/ioerr.json
+	check "event: io-error after a failed read" grep -q '"io_error"' /tmp/ioerr.json ||
+		cat /tmp/ioerr.json
 	fastmapctl detach err >/dev/null
 	dmsetup remove fmerr
 }
