@@ -6,11 +6,13 @@
 
 find_program(CLANG_FORMAT_EXE NAMES clang-format-14 clang-format)
 
-set(FASTMAP_FORMAT_DIRS daemon cli lib tests/unit bench)
+set(FASTMAP_FORMAT_DIRS daemon cli lib tests/unit tests/host tests/vm/telemetry bench)
+# A ";"-list would be split into separate arguments on the command line.
+string(REPLACE ";" "," _fastmap_format_dirs "${FASTMAP_FORMAT_DIRS}")
 
 if(CLANG_FORMAT_EXE)
     set(_args -DCLANG_FORMAT=${CLANG_FORMAT_EXE} -DSOURCE_DIR=${CMAKE_SOURCE_DIR}
-        "-DDIRS=${FASTMAP_FORMAT_DIRS}")
+        "-DDIRS=${_fastmap_format_dirs}")
     add_custom_target(format
         COMMAND ${CMAKE_COMMAND} ${_args} -DMODE=fix -P ${CMAKE_SOURCE_DIR}/cmake/RunClangFormat.cmake
         VERBATIM)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# cmake -DCLANG_FORMAT=... -DSOURCE_DIR=... -DDIRS="a;b" -DMODE=check|fix -P RunClangFormat.cmake
+# cmake -DCLANG_FORMAT=... -DSOURCE_DIR=... -DDIRS="a,b" -DMODE=check|fix -P RunClangFormat.cmake
 
+string(REPLACE "," ";" DIRS "${DIRS}")
 set(_files "")
 foreach(_dir IN LISTS DIRS)
     file(GLOB_RECURSE _found LIST_DIRECTORIES false
