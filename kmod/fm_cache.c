@@ -498,7 +498,7 @@ static bool fm_evictable(struct fm_page *fp)
 static unsigned int fm_select_victims(struct fm_instance *inst,
 				      struct fm_page **vec, unsigned int want)
 {
-	unsigned int n = 0, visited = 0, p = inst->evict_cursor;
+	unsigned int n = 0, visited = 0, dirty = 0, p = inst->evict_cursor;
 	unsigned int per_part = max(2 * want / inst->nr_parts, 64U);
 
 	while (n < want && visited++ < 2 * inst->nr_parts) {
@@ -520,6 +520,14 @@ static unsigned int fm_select_victims(struct fm_instance *inst,
 				fm_set_state(fp, FM_EVICTING);
 				list_del_init(&fp->lru);
 				vec[n++] = fp;
+			} else {
+				/*
+				 * Dirty, under writeback or pinned: rotate it, or
+				 * every scan would stop at the same old dirty pages
+				 * while clean ones wait behind them.
+				 */
+				list_move_tail(&fp->lru, &part->lru);
+				dirty += test_bit(FM_PG_DIRTY, &fp->flags);
 			}
 			spin_unlock(&fp->lock);
 		}
@@ -528,6 +536,8 @@ static unsigned int fm_select_victims(struct fm_instance *inst,
 			p = 0;
 	}
 	inst->evict_cursor = p;
+	if (dirty > n)	/* mostly dirty: get writeback going */
+		fm_writeback_kick(inst);
 	return n;
 }
 
@@ -644,21 +654,34 @@ static unsigned long fm_low_watermark(struct fm_instance *inst)
 		     fm_nr_frames(inst) / 8);
 }
 
+/*
+ * Background eviction keeps min(batch, cache/8) frames free. A shootdown
+ * round costs the same for 5 pages as for 512, so when fewer than a batch of
+ * clean pages are left (write-heavy load) it first writes a couple of batches
+ * back, then evicts full batches.
+ */
 static void fm_evict_workfn(struct work_struct *work)
 {
 	struct fm_instance *inst = container_of(work, struct fm_instance,
 						evict_work);
 	struct fm_ctx ctx = { .held_mm = NULL };
 	unsigned long high = 2 * fm_low_watermark(inst);
-	int rounds = 0;
+	int rounds = 0, freed;
 
-	mutex_lock(&inst->evict_lock);
 	while (fm_free_count(inst) < high && rounds++ < 64) {
-		if (!fm_evict_batch(inst, &ctx, READ_ONCE(inst->batch_pages)))
+		unsigned int batch = READ_ONCE(inst->batch_pages);
+		s64 clean = percpu_counter_read_positive(&inst->nr_cached) -
+			    percpu_counter_read_positive(&inst->nr_dirty);
+
+		if (clean < batch)
+			fm_writeback_some(inst, 2 * batch, &ctx, true);
+		mutex_lock(&inst->evict_lock);
+		freed = fm_evict_batch(inst, &ctx, batch);
+		mutex_unlock(&inst->evict_lock);
+		if (!freed)
 			break;
 		cond_resched();
 	}
-	mutex_unlock(&inst->evict_lock);
 }
 
 /*

@@ -221,22 +221,26 @@ static unsigned int fm_wb_collect(struct fm_instance *inst, u64 first, u64 last,
 	for (p = 0; p < inst->nr_parts && n < max; p++) {
 		unsigned int pi = (start + p) % inst->nr_parts;
 		struct fm_part *part = &inst->parts[pi];
-		unsigned long key;
 		struct fm_page *fp;
+		XA_STATE(xas, &part->index, first / inst->nr_parts);
 
-		xa_for_each_range(&part->index, key, fp, first / inst->nr_parts,
-				  last / inst->nr_parts) {
-			u64 off = (u64)key * inst->nr_parts + pi;
+		/* Only the dirty marks are visited (the partition's dirty tree). */
+		rcu_read_lock();
+		xas_for_each_marked(&xas, fp, last / inst->nr_parts, FM_XA_DIRTY) {
+			u64 off = (u64)xas.xa_index * inst->nr_parts + pi;
 
-			if (!xa_get_mark(&part->index, key, FM_XA_DIRTY))
+			if (xas_retry(&xas, fp))
 				continue;
-			if (off < first || off > last)
+			/* Another writer has it: leave it out of this round. */
+			if (off < first || off > last ||
+			    test_bit(FM_PG_WRITEBACK, &fp->flags))
 				continue;
 			items[n].off = off;
 			items[n].fp = fp;
 			if (++n == max)
 				break;
 		}
+		rcu_read_unlock();
 		inst->wb_cursor = (pi + 1) % inst->nr_parts;
 	}
 	sort(items, n, sizeof(*items), fm_wb_cmp, NULL);
