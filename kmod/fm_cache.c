@@ -779,6 +779,22 @@ void fm_wait_for_frames(struct fm_instance *inst)
 
 /* ---- lookup and load ------------------------------------------------------ */
 
+/* Give up a LOADING frame (removing it from the index if @indexed). */
+static void fm_abort_load(struct fm_instance *inst, struct fm_page *fp,
+			  bool indexed)
+{
+	spin_lock(&fp->lock);
+	if (indexed)
+		xa_erase(&fm_part_of(inst, fp->off)->index,
+			 fm_key_of(inst, fp->off));
+	fp->off = U64_MAX;
+	atomic_set(&fp->pins, 0);
+	fm_set_state(fp, FM_FREE);
+	spin_unlock(&fp->lock);
+	fm_wake(fp);
+	fm_free_frame(inst, fp);
+}
+
 /*
  * Return the page for @off pinned and up to date, reading it from the device
  * on a miss. ERR_PTR(-EIO) on a device error, -EAGAIN if no frame could be
@@ -834,13 +850,7 @@ again:
 	spin_unlock(&fp->lock);
 	err = xa_insert(&part->index, key, fp, GFP_KERNEL);
 	if (err) {
-		spin_lock(&fp->lock);
-		fp->off = U64_MAX;
-		atomic_set(&fp->pins, 0);
-		fm_set_state(fp, FM_FREE);
-		spin_unlock(&fp->lock);
-		fm_wake(fp);
-		fm_free_frame(inst, fp);
+		fm_abort_load(inst, fp, false);
 		if (err == -EBUSY)
 			goto again;
 		return ERR_PTR(err);
@@ -848,19 +858,13 @@ again:
 
 	err = fm_read_page(inst, fp);
 	fm_stat_inc(inst, read_ios);
-	spin_lock(&fp->lock);
 	if (err) {
-		xa_erase(&part->index, key);
-		fp->off = U64_MAX;
-		atomic_set(&fp->pins, 0);
-		fm_set_state(fp, FM_FREE);
-		spin_unlock(&fp->lock);
-		fm_wake(fp);
-		fm_free_frame(inst, fp);
+		fm_abort_load(inst, fp, true);
 		fm_stat_inc(inst, read_errors);
 		fm_event_io_error(inst, err);
 		return ERR_PTR(err);
 	}
+	spin_lock(&fp->lock);
 	fm_set_state(fp, FM_CACHED);
 	spin_unlock(&fp->lock);
 	percpu_counter_inc(&inst->nr_cached);
