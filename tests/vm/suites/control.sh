@@ -27,11 +27,13 @@ t_resize() {
 	check "attach nb with an 8 MiB cache" fastmapctl attach /dev/nullb0 --name nb --cache 8M
 	rm -f /tmp/st
 	fm_integrity write /dev/fastmap/nb --state /tmp/st --pages $PAGES --threads 3 \
-		--ops 25000 --seed 11 >/tmp/writer.log 2>&1 &
+		--ops 100000 --seed 11 >/tmp/writer.log 2>&1 &
 	wp=$!
+	resized=0
 	for size in 2M 12M 1M 16M 512K 6M; do
 		sleep 1
 		kill -0 $wp 2>/dev/null || break
+		resized=$((resized + 1))
 		if fastmapctl set nb cache=$size >/dev/null; then
 			got=$(sysv nb cache_bytes)
 			want=$(fm_integrity_size "$size")
@@ -44,6 +46,7 @@ t_resize() {
 			nok "fastmapctl set nb cache=$size"
 		fi
 	done
+	check "at least 4 resizes happened while the writer ran ($resized)" test "$resized" -ge 4
 	if wait $wp; then ok "writer finished ($(cat /tmp/writer.log))"; else nok "writer: $(cat /tmp/writer.log)"; fi
 	check "verify every page after resizing" fm_integrity verify /dev/fastmap/nb --state /tmp/st --pages $PAGES
 	check "stats: cache_pages follows the size" test "$(sysv nb stats/cache_pages)" = $(($(sysv nb cache_bytes) / 4096))
