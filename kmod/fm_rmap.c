@@ -435,8 +435,6 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 
 	spin_lock(&fp->lock);
 	used = fm_ppr_add(fp, pve, addr, ppr);
-	if (write)
-		fm_mark_dirty(inst, fp);
 	spin_unlock(&fp->lock);
 	if (!used)
 		kmem_cache_free(fm_ppr_cache, ppr);
@@ -445,8 +443,9 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 	ret = vmf_insert_pfn_prot(vma, addr, page_to_pfn(fp->page), prot);
 	if (write) {
 		/*
-		 * Writeback may have cleaned the page between the marking above
-		 * and the writable PTE: mark again now that the PTE exists.
+		 * Dirty only once the writable PTE exists: a writeback that ran
+		 * in between found nothing to clean, and the pin keeps the page
+		 * from eviction until then.
 		 */
 		spin_lock(&fp->lock);
 		fm_mark_dirty(inst, fp);
