@@ -383,23 +383,9 @@ fm_folio_pages(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 	return 1ULL << order;
 }
 
-SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
-int stk_pc_add(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
-{
-	__u32 dev = ctx->s_dev;
-	__u64 ino = ctx->i_ino;
-	struct fm_file_stats *s;
-
-	if (!fm_file_wanted(dev, ino))
-		return 0;
-	s = fm_file(dev, ino);
-	if (s)
-		s->page_cache_adds += fm_folio_pages(ctx);
-	return 0;
-}
-
-SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
-int stk_pc_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+/* One page-cache insertion (@add) or deletion of a file's folio. */
+static __always_inline int
+fm_pc_account(struct trace_event_raw_mm_filemap_op_page_cache *ctx, bool add)
 {
 	__u32 dev = ctx->s_dev;
 	__u64 ino = ctx->i_ino;
@@ -409,7 +395,23 @@ int stk_pc_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 		return 0;
 	/* Evictions of files never seen being added are still worth a slot. */
 	s = fm_file(dev, ino);
-	if (s)
+	if (!s)
+		return 0;
+	if (add)
+		s->page_cache_adds += fm_folio_pages(ctx);
+	else
 		s->page_cache_evictions += fm_folio_pages(ctx);
 	return 0;
+}
+
+SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
+int stk_pc_add(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+{
+	return fm_pc_account(ctx, true);
+}
+
+SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
+int stk_pc_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
+{
+	return fm_pc_account(ctx, false);
 }

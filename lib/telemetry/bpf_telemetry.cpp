@@ -325,7 +325,7 @@ Result<FileCounters> BpfTelemetry::file(FileKey key) {
     return sum_file(raw, percpu);
 }
 
-Result<Histogram> BpfTelemetry::fault_latency(std::uint32_t id) {
+Result<Histogram> BpfTelemetry::latency(std::uint32_t id, bool evict) {
     if (auto r = require_loaded(); !r) {
         return r.error();
     }
@@ -336,21 +336,15 @@ Result<Histogram> BpfTelemetry::fault_latency(std::uint32_t id) {
     if (!slot_has_id(*percpu, id)) {
         return Histogram{};
     }
-    return sum_fault_latency(*percpu);
+    return evict ? sum_evict_latency(*percpu) : sum_fault_latency(*percpu);
+}
+
+Result<Histogram> BpfTelemetry::fault_latency(std::uint32_t id) {
+    return latency(id, false);
 }
 
 Result<Histogram> BpfTelemetry::evict_latency(std::uint32_t id) {
-    if (auto r = require_loaded(); !r) {
-        return r.error();
-    }
-    auto percpu = read_slot(skel_->maps.instances, ncpus_, instance_slot(id));
-    if (!percpu) {
-        return percpu.error();
-    }
-    if (!slot_has_id(*percpu, id)) {
-        return Histogram{};
-    }
-    return sum_evict_latency(*percpu);
+    return latency(id, true);
 }
 
 int BpfTelemetry::on_event(void* ctx, void* data, std::size_t size) {

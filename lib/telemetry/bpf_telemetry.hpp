@@ -57,6 +57,9 @@ public:
     Result<Drops> drops() override;
 
 private:
+    // One instance's fault (evict = false) or eviction-batch latency histogram.
+    Result<Histogram> latency(std::uint32_t id, bool evict);
+
     struct SkelDeleter {
         void operator()(fastmap_bpf* skel) const;
     };
