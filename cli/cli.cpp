@@ -2,12 +2,19 @@
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "exit_codes.hpp"
+#include "output.hpp"
 
 namespace fastmap::cli {
 
 int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, std::ostream& err) {
+    return run(args, ctl, Env{}, out, err);
+}
+
+int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std::ostream& out,
+        std::ostream& err) {
     CLI::App app{"Control fastmap memory-mapped I/O caches over block devices.", "fastmapctl"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("fastmapctl ") + FASTMAP_VERSION);
@@ -33,9 +40,30 @@ int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, s
     auto* list = app.add_subcommand("list", "List the attached instances");
     list->add_flag("-j,--json", json, "JSON output");
 
-    auto* stats = app.add_subcommand("stats", "Show an instance's configuration and counters");
-    stats->add_option("name", name, "Instance name")->required();
-    stats->add_flag("-j,--json", json, "JSON output");
+    auto* stats = app.add_subcommand(
+        "stats", "Show an instance's configuration and counters, rates, or Prometheus metrics");
+    stats->add_option("name", name, "Instance name (optional with --watch and --prometheus)");
+    auto* stats_json = stats->add_flag("-j,--json", json, "JSON output");
+    double watch = 1.0;
+    std::uint64_t watch_count = 0;
+    bool prometheus = false;
+    auto* watch_opt =
+        stats->add_option("-w,--watch", watch, "Print rates every SEC seconds until interrupted");
+    auto* watch_count_opt =
+        stats->add_option("-n,--count", watch_count, "With --watch: stop after N samples");
+    auto* prometheus_opt = stats->add_flag(
+        "-p,--prometheus", prometheus, "Prometheus text format (node_exporter textfile collector)");
+    watch_opt->excludes(prometheus_opt)->excludes(stats_json);
+    prometheus_opt->excludes(stats_json);
+    watch_count_opt->needs(watch_opt);
+
+    auto* status = app.add_subcommand("status", "Show the module, the instances and the files");
+    status->add_flag("-j,--json", json, "JSON output");
+
+    TopArgs top_args;
+    auto* top = app.add_subcommand("top", "Show every instance's activity, refreshed");
+    top->add_flag("-1,--once", top_args.once, "Print one frame without terminal codes, then exit");
+    top->add_option("-i,--interval", top_args.interval_s, "Seconds between frames (default 1)");
 
     auto* version = app.add_subcommand("version", "Show fastmapctl's and the module's versions");
     version->add_flag("-j,--json", json, "JSON output");
@@ -103,8 +131,36 @@ int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, s
     if (list->parsed()) {
         return verb_list(ctl, json, out, err);
     }
+    std::unique_ptr<RealTicker> real_ticker;
+    auto ticker = [&]() -> Ticker& {
+        if (env.ticker != nullptr) {
+            return *env.ticker;
+        }
+        real_ticker = std::make_unique<RealTicker>();
+        return *real_ticker;
+    };
     if (stats->parsed()) {
+        if (watch_opt->count() > 0) {
+            WatchArgs watch_args{name, watch, std::nullopt};
+            if (watch_count_opt->count() > 0) {
+                watch_args.count = watch_count;
+            }
+            return verb_stats_watch(ctl, watch_args, ticker(), out, err);
+        }
+        if (prometheus) {
+            return verb_stats_prometheus(ctl, name, out, err);
+        }
+        if (name.empty()) {
+            return report_usage(err, "stats",
+                                "NAME is required (except with --watch or --prometheus)");
+        }
         return verb_stats(ctl, name, json, out, err);
+    }
+    if (status->parsed()) {
+        return verb_status(ctl, json, out, err);
+    }
+    if (top->parsed()) {
+        return verb_top(ctl, top_args, env.telemetry, ticker(), out, err);
     }
     if (version->parsed()) {
         return verb_version(ctl, json, out, err);

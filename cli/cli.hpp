@@ -10,11 +10,15 @@
 #include <vector>
 
 #include "control.hpp"
+#include "monitor.hpp"
 
 namespace fastmap::cli {
 
 // Parses args (without the program name) and runs the verb.
 int run(const std::vector<std::string>& args, Control& ctl, std::ostream& out, std::ostream& err);
+// The same with the telemetry source and the clock of the monitoring verbs given.
+int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std::ostream& out,
+        std::ostream& err);
 
 struct AttachArgs {
     std::string device;
@@ -30,6 +34,31 @@ int verb_list(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 
 int verb_stats(Control& ctl, const std::string& name, bool json, std::ostream& out,
                std::ostream& err);
+
+// fastmapctl stats [NAME] --watch SEC [--count N]: rates every SEC seconds (all instances
+// without NAME) until SIGINT (ticker.sleep() false) or N samples.
+struct WatchArgs {
+    std::string name;  // empty: every instance
+    double interval_s = 1.0;
+    std::optional<std::uint64_t> count;
+};
+int verb_stats_watch(Control& ctl, const WatchArgs& args, Ticker& ticker, std::ostream& out,
+                     std::ostream& err);
+
+// fastmapctl stats [NAME] --prometheus
+int verb_stats_prometheus(Control& ctl, const std::string& name, std::ostream& out,
+                          std::ostream& err);
+
+// fastmapctl status [--json]
+int verb_status(Control& ctl, bool json, std::ostream& out, std::ostream& err);
+
+// fastmapctl top [--once] [--interval SEC]
+struct TopArgs {
+    bool once = false;
+    double interval_s = 1.0;
+};
+int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetry, Ticker& ticker,
+             std::ostream& out, std::ostream& err);
 
 int verb_version(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 

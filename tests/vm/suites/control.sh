@@ -118,7 +118,21 @@ t_files() {
 	umount /mnt/e
 }
 
-for t in resize params events files; do
+t_monitor() {
+	fastmapctl attach /dev/ram0 --name mon --cache 1M >/dev/null
+	fm_integrity writesync /dev/fastmap/mon --pages 64 >/dev/null
+	check "status lists the instance" sh -c 'fastmapctl status | grep -q "^mon "'
+	check "status --json has the module and the instance" sh -c \
+		'fastmapctl status --json | grep -q "\"name\": *\"mon\""'
+	check "top --once prints a frame with the instance" sh -c 'fastmapctl top --once --interval 1 | grep -q "^mon "'
+	check "stats --prometheus exports counters" sh -c \
+		'fastmapctl stats mon --prometheus | grep -q "^fastmap_faults_total{name=\"mon\"} [1-9]"'
+	check "stats --watch prints two samples" sh -c \
+		'[ "$(fastmapctl stats mon --watch 1 --count 2 | grep -c "^[0-9.]* *mon ")" = 2 ]'
+	fastmapctl detach mon >/dev/null
+}
+
+for t in resize params events files monitor; do
 	t_$t
 done
 check "rmmod" rmmod fastmap
