@@ -7,13 +7,15 @@
 # memory.high equals fastmap's cache. Prints telemetry while fastmap runs and a
 # table of ratios. Ratios only: TCG makes absolute numbers meaningless.
 #
-# usage: compare.sh [--quick] [--device nullb|pmem|nvme] [--out DIR]
+# usage: compare.sh [--quick|--smoke] [--device nullb|pmem|nvme] [--out DIR]
+#   --smoke: seconds-long runs on tiny sizes, only to keep the harness working (CI)
 set -u
 
 QUICK=0 DEVKIND=nullb OUT=/tmp/compare
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
+	--smoke) QUICK=2 ;;
 	--device) DEVKIND=$2 && shift ;;
 	--out) OUT=$2 && shift ;;
 	*) echo "compare: unknown argument $1" >&2 && exit 2 ;;
@@ -21,7 +23,11 @@ while [ $# -gt 0 ]; do
 	shift
 done
 THREADS=$(nproc)
-if [ "$QUICK" = 1 ]; then CACHE_MB=8 SECS=5; else CACHE_MB=16 SECS=10; fi
+case $QUICK in
+1) CACHE_MB=8 SECS=5 ;;
+2) CACHE_MB=2 SECS=1 ;;
+*) CACHE_MB=16 SECS=10 ;;
+esac
 PAGES=$((CACHE_MB * 256 * 16))	# 16x the cache, in 4 KiB pages
 mkdir -p "$OUT"
 
