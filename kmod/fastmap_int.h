@@ -170,6 +170,7 @@ struct fm_instance {
 	char miscname[FASTMAP_NAME_MAX + 8];
 	struct mutex open_lock;
 	unsigned int open_count;
+	unsigned int ctl_busy;		/* SET requests running; blocks detach */
 	bool dying;
 
 	struct kobject kobj;

@@ -363,10 +363,12 @@ int fm_instance_detach(const char *name, const char **why)
 		return -ENOENT;
 	}
 	mutex_lock(&inst->open_lock);
-	if (inst->open_count) {
+	if (inst->open_count || inst->ctl_busy) {
+		*why = inst->open_count ?
+		       "instance is open or mapped: close and unmap it first" :
+		       "instance is being reconfigured (SET in progress)";
 		mutex_unlock(&inst->open_lock);
 		mutex_unlock(&fm_instances_lock);
-		*why = "instance is open or mapped: close and unmap it first";
 		return -EBUSY;
 	}
 	/*

@@ -223,7 +223,7 @@ static int fm_nl_set(struct sk_buff *skb, struct genl_info *info)
 
 	/*
 	 * The instance must stay while a resize runs without the registry
-	 * lock held: an open reference blocks detach (EBUSY) meanwhile.
+	 * lock held: ctl_busy makes detach fail with EBUSY meanwhile.
 	 */
 	mutex_lock(&fm_instances_lock);
 	inst = fm_instance_find(nla_data(a[FASTMAP_A_NAME]));
@@ -232,7 +232,7 @@ static int fm_nl_set(struct sk_buff *skb, struct genl_info *info)
 		if (inst->dying)
 			inst = NULL;
 		else
-			inst->open_count++;
+			inst->ctl_busy++;
 		mutex_unlock(&inst->open_lock);
 	}
 	mutex_unlock(&fm_instances_lock);
@@ -251,7 +251,7 @@ static int fm_nl_set(struct sk_buff *skb, struct genl_info *info)
 	else
 		err = fm_reply_instance(info, inst, FASTMAP_CMD_SET);
 	mutex_lock(&inst->open_lock);
-	inst->open_count--;
+	inst->ctl_busy--;
 	mutex_unlock(&inst->open_lock);
 	return err;
 }
