@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "cli_daemon.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 
@@ -108,6 +109,12 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
     auto* timeout_opt =
         events->add_option("-t,--timeout", timeout, "Exit after SEC seconds (fractions allowed)");
 
+    DaemonVerbs daemon_verbs;
+    daemon_verbs.add(app);
+    bool no_daemon = false;
+    app.add_flag("--no-daemon", no_daemon,
+                 "Talk to the kernel directly even when fastmapd is running");
+
     std::vector<const char*> argv{"fastmapctl"};
     for (const auto& a : args) {
         argv.push_back(a.c_str());
@@ -119,6 +126,9 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
         return rc == 0 ? kExitOk : kExitUsage;
     }
 
+    if (auto rc = daemon_verbs.dispatch(env, out, err)) {
+        return *rc;
+    }
     if (attach->parsed()) {
         if (batch_opt->count() > 0) {
             attach_args.batch = batch;
@@ -160,7 +170,7 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
         return verb_status(ctl, json, out, err);
     }
     if (top->parsed()) {
-        return verb_top(ctl, top_args, env.telemetry, ticker(), out, err);
+        return verb_top(ctl, top_args, env.telemetry, ticker(), out, err, env.daemon);
     }
     if (version->parsed()) {
         return verb_version(ctl, json, out, err);

@@ -57,8 +57,9 @@ struct TopArgs {
     bool once = false;
     double interval_s = 1.0;
 };
+// With a daemon link, the frame ends with fastmapd's recent decisions.
 int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetry, Ticker& ticker,
-             std::ostream& out, std::ostream& err);
+             std::ostream& out, std::ostream& err, DaemonLink* daemon = nullptr);
 
 int verb_version(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 

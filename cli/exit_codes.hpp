@@ -13,6 +13,7 @@ inline constexpr int kExitUsage = 2;       // bad command line: syntax, size, na
 inline constexpr int kExitNotLoaded = 3;   // the fastmap kernel module is not loaded
 inline constexpr int kExitPermission = 4;  // permission denied (need CAP_SYS_ADMIN)
 inline constexpr int kExitTimeout = 5;     // events: --timeout passed before --count events
+inline constexpr int kExitNoDaemon = 6;    // the verb needs fastmapd, which is not running
 
 inline int exit_code_for(const Error& err) {
     switch (err.code) {
@@ -20,6 +21,8 @@ inline int exit_code_for(const Error& err) {
             return kExitNotLoaded;
         case kErrPermission:
             return kExitPermission;
+        case ESRCH:
+            return kExitNoDaemon;
         default:
             return kExitRuntime;
     }

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
+#include "daemon_link.hpp"
+#include "dbus/client.hpp"
+#include "direct_control.hpp"
 #include "netlink_control.hpp"
 #ifdef FASTMAP_HAVE_BPF_TELEMETRY
 #include "telemetry/bpf_telemetry.hpp"
@@ -26,16 +30,68 @@ fastmap::Result<std::unique_ptr<fastmap::telemetry::Telemetry>> open_bpf_telemet
 }
 #endif
 
+// fastmapd's extras over the D-Bus client.
+class ClientLink final : public fastmap::cli::DaemonLink {
+public:
+    explicit ClientLink(fastmap::dbus::DaemonClient& client) : client_(client) {}
+    fastmap::Result<fastmap::daemon::PolicyState> policy() override { return client_.policy(); }
+    fastmap::Result<void> reload_policy() override { return client_.reload_policy(); }
+    fastmap::Result<std::vector<fastmap::daemon::DecisionRecord>> decisions() override {
+        return client_.decisions();
+    }
+    fastmap::Result<fastmap::InstanceInfo> restore_defaults(std::string_view name) override {
+        return client_.restore_defaults(name);
+    }
+
+private:
+    fastmap::dbus::DaemonClient& client_;
+};
+
+// --no-daemon (before a "--") or FASTMAP_NO_DAEMON=1: talk to the kernel directly.
+bool direct_requested(const std::vector<std::string>& args) {
+    const char* env = std::getenv("FASTMAP_NO_DAEMON");
+    if (env != nullptr && std::string(env) == "1") {
+        return true;
+    }
+    for (const auto& a : args) {
+        if (a == "--") {
+            break;
+        }
+        if (a == "--no-daemon") {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
-    fastmap::NetlinkControl ctl;
     fastmap::cli::Env env;
 #ifdef FASTMAP_HAVE_BPF_TELEMETRY
     env.telemetry = open_bpf_telemetry;
 #endif
-    const int rc = fastmap::cli::run(args, ctl, env, std::cout, std::cerr);
+    const bool direct = direct_requested(args);
+    std::unique_ptr<fastmap::dbus::DaemonClient> client;
+    if (!direct) {
+        auto connected =
+            fastmap::dbus::DaemonClient::connect(std::make_unique<fastmap::NetlinkControl>());
+        if (connected) {
+            client = std::move(*connected);
+        }
+    }
+    int rc = 0;
+    if (client) {
+        ClientLink link(*client);
+        env.daemon = &link;
+        rc = fastmap::cli::run(args, *client, env, std::cout, std::cerr);
+    } else {
+        fastmap::NetlinkControl netlink;
+        // Says once, on first use, that the daemon is bypassed (not when asked to).
+        fastmap::cli::DirectControl ctl(netlink, direct ? nullptr : &std::cerr);
+        rc = fastmap::cli::run(args, ctl, env, std::cout, std::cerr);
+    }
     std::cout.flush();
     return rc;
 }

@@ -19,6 +19,8 @@
 
 namespace fastmap::cli {
 
+class DaemonLink;
+
 // Time for the sampling loops. The real one stops sleeping on SIGINT.
 class Ticker {
 public:
@@ -45,8 +47,9 @@ using TelemetryFactory = std::function<Result<std::unique_ptr<telemetry::Telemet
 
 // What run() needs besides the Control: injectable for tests.
 struct Env {
-    TelemetryFactory telemetry;  // unset: "fastmapctl was built without BPF telemetry"
-    Ticker* ticker = nullptr;    // unset: a RealTicker
+    TelemetryFactory telemetry;    // unset: "fastmapctl was built without BPF telemetry"
+    Ticker* ticker = nullptr;      // unset: a RealTicker
+    DaemonLink* daemon = nullptr;  // unset: fastmapd is not running (or --no-daemon)
 };
 
 // Bytes per cache page (0 when the instance reports no pages).

@@ -4,10 +4,12 @@
 #include <map>
 
 #include "cli.hpp"
+#include "daemon_link.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
 #include "sample.hpp"
 #include "units.hpp"
+#include "verb_daemon.hpp"
 
 namespace fastmap::cli {
 namespace {
@@ -89,10 +91,41 @@ void print_frame(const std::vector<InstanceInfo>& prev, const Histograms& prev_h
     }
 }
 
+// The enable table and, with the daemon, its latest decisions.
+void print_footer(Control& ctl, DaemonLink* daemon, std::ostream& out) {
+    if (auto files = ctl.list_files()) {
+        out << "\nenabled files: " << files->size() << "\n";
+        constexpr std::size_t kShown = 5;
+        for (std::size_t i = 0; i < files->size() && i < kShown; ++i) {
+            out << "  " << (*files)[i].key.dev.str() << " " << (*files)[i].key.ino << "  "
+                << (*files)[i].path << "\n";
+        }
+    }
+    if (daemon == nullptr) {
+        out << "\nfastmapd: not running (no policy decisions)\n";
+        return;
+    }
+    auto decisions = daemon->decisions();
+    if (!decisions) {
+        out << "\nfastmapd: " << first_line(decisions.error().message) << "\n";
+        return;
+    }
+    constexpr std::size_t kRecent = 5;
+    out << "\nrecent fastmapd decisions:";
+    if (decisions->empty()) {
+        out << " none yet";
+    }
+    out << "\n";
+    const std::size_t skip = decisions->size() > kRecent ? decisions->size() - kRecent : 0;
+    for (std::size_t i = skip; i < decisions->size(); ++i) {
+        out << "  " << format_decision((*decisions)[i]) << "\n";
+    }
+}
+
 }  // namespace
 
 int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetry, Ticker& ticker,
-             std::ostream& out, std::ostream& err) {
+             std::ostream& out, std::ostream& err, DaemonLink* daemon) {
     constexpr std::string_view kVerb = "top";
     if (!(args.interval_s >= 0.1 && args.interval_s <= 86400)) {
         return report_usage(err, kVerb, "--interval: must be 0.1 to 86400 seconds");
@@ -128,6 +161,7 @@ int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetr
             out << "\x1b[H\x1b[2J";  // home, clear screen
         }
         print_frame(*prev, prev_hist, *cur, cur_hist, t - prev_t, reason, out);
+        print_footer(ctl, daemon, out);
         out.flush();
         if (args.once) {
             break;

@@ -355,7 +355,11 @@ TEST_F(MonitorTest, TopOnceWithoutTelemetry) {
               "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE  P50  P99\n"
               "db0     1000.0  90.0%     64.0        2.0  5.12 MiB  512 MiB    -    -\n"
               "\n"
-              "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n");
+              "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n"
+              "\n"
+              "enabled files: 0\n"
+              "\n"
+              "fastmapd: not running (no policy decisions)\n");
     EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
 }
 
@@ -400,7 +404,11 @@ TEST_F(MonitorTest, TopOnceWithTelemetry) {
               "\n"
               "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE     P50     P99\n"
               "db0      100.0  90.0%     64.0        2.0  5.12 MiB  512 MiB  1.6 us  2.0 ms\n"
-              "idle       0.0      -      0.0        0.0  5.12 MiB  512 MiB       -       -\n");
+              "idle       0.0      -      0.0        0.0  5.12 MiB  512 MiB       -       -\n"
+              "\n"
+              "enabled files: 0\n"
+              "\n"
+              "fastmapd: not running (no policy decisions)\n");
 }
 
 TEST_F(MonitorTest, TopFullScreenUntilInterrupted) {

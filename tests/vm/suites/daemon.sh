@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# fastmapd system test (issues 5 and 6), run as root in the systemd guest
+# (run-vm.sh --systemd): real systemd as PID 1 and a real system bus. The
+# build's install tree (cmake --install, prefix /usr) arrives in /opt/stage
+# and is copied to /. Then: start fastmapd with systemctl, drive it with
+# fastmapctl over D-Bus, watch a policy decision happen under load, reload
+# the policy (invalid and valid) with systemctl reload, kill the daemon and
+# watch systemd restart it while an instance keeps serving, check that an
+# unprivileged caller's mutations are refused and its reads work, and that
+# fastmapctl works without the daemon. Reports fastmapd's CPU use.
+# Closing line: "daemon: N passed, N failed".
+KO=/lib/modules/extra/fastmap.ko
+pass=0
+fail=0
+ok() { pass=$((pass + 1)) && echo "ok - $*"; }
+nok() { fail=$((fail + 1)) && echo "not ok - $*"; }
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else nok "$d (exit $?)"; fi
+}
+# check_out DESC REGEX CMD...: CMD succeeds and its stdout+stderr match REGEX.
+check_out() {
+	local d=$1 re=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && printf '%s\n' "$out" | grep -Eq -- "$re"; then
+		ok "$d"
+	else
+		nok "$d (exit $rc): $(printf '%s' "$out" | head -c 600)"
+	fi
+}
+# check_fail DESC WANT_RC REGEX CMD...: CMD exits WANT_RC and says REGEX.
+check_fail() {
+	local d=$1 want=$2 re=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$re"; then
+		ok "$d"
+	else
+		nok "$d (exit $rc, want $want): $(printf '%s' "$out" | head -c 600)"
+	fi
+}
+main_pid() { systemctl show -p MainPID --value fastmapd; }
+prop() { busctl --system get-property org.fastmap.FastMap1 /org/fastmap/FastMap1 org.fastmap.FastMap1 "$1"; }
+# Wait up to $1 seconds for "$2..." to succeed.
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while [ $t -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		t=$((t - 1))
+	done
+	return 1
+}
+journal() { journalctl -b -u fastmapd --no-pager -o cat; }
+
+# --- install ----------------------------------------------------------------
+cp -a /opt/stage/. / || { echo "not ok - copy the install tree"; exit 1; }
+check "fastmapd installed at /usr/sbin" test -x /usr/sbin/fastmapd
+check "unit installed" test -f /usr/lib/systemd/system/fastmapd.service
+check "unit names the installed binary" grep -q '^ExecStart=/usr/sbin/fastmapd$' /usr/lib/systemd/system/fastmapd.service
+check "bus policy installed" test -f /usr/share/dbus-1/system.d/org.fastmap.FastMap1.conf
+check "introspection XML installed" test -f /usr/share/dbus-1/interfaces/org.fastmap.FastMap1.xml
+check "polkit action installed" test -f /usr/share/polkit-1/actions/org.fastmap.FastMap1.policy
+check "vendor policy installed" test -f /usr/lib/fastmap/fastmapd.json
+check "policy schema installed" test -f /usr/share/fastmap/policy.schema.json
+
+insmod $KO || { echo "not ok - insmod"; exit 1; }
+modprobe null_blk nr_devices=1 memory_backed=1 gb=1
+fm_integrity prefill /dev/nullb0 --pages 16384 >/dev/null
+
+mkdir -p /etc/fastmap
+cat >/etc/fastmap/fastmapd.json <<'JSON'
+{
+  "version": 1,
+  "interval": "500ms",
+  "defaults": {
+    "cache": {"min": "4M", "max": "48M", "step_percent": 50, "grow_miss_ratio": 0.2,
+              "shrink_miss_ratio": 0.001, "min_mem_available": "64M",
+              "hysteresis_intervals": 2, "cooldown_intervals": 2, "min_faults": 50}
+  },
+  "attach": [{"name": "pm0", "device": "/dev/pmem0", "cache": "8M"}]
+}
+JSON
+check "fastmapd --check accepts the policy" fastmapd --check
+check "fastmapctl policy validate accepts it" fastmapctl policy validate /etc/fastmap/fastmapd.json
+
+systemctl daemon-reload
+systemctl reload dbus 2>/dev/null || busctl --system call org.freedesktop.DBus / org.freedesktop.DBus ReloadConfig
+check "systemctl start fastmapd" systemctl start fastmapd
+check "fastmapd is active" systemctl is-active --quiet fastmapd
+check_out "the unit is Type=notify-reload with a watchdog" 'notify-reload' systemctl show -p Type fastmapd
+check_out "WatchdogUSec is set" 'WatchdogUSec=30s' systemctl show -p WatchdogUSec fastmapd
+check_out "fastmapd owns org.fastmap.FastMap1" 'org.fastmap.FastMap1' busctl --system list --acquired
+check_out "ApiVersion is 1" '^u 1$' prop ApiVersion
+check "the policy attached pm0 at start" wait_for 10 test -e /dev/fastmap/pm0
+
+# --- fastmapctl over D-Bus ----------------------------------------------------
+check_fail "no 'not running' line while the daemon runs" 0 '^$' sh -c 'fastmapctl list >/dev/null'
+check_out "attach over D-Bus" 'vm0' fastmapctl attach /dev/nullb0 --name vm0 --cache 8M
+check_out "the journal shows the operator's attach" 'operator attached vm0' journal
+check_out "list --json shows both instances" '"name": "vm0"' fastmapctl list --json
+check_out "policy show names the admin file" '/etc/fastmap/fastmapd.json' fastmapctl policy show
+check_out "policy show --json is JSON with the interval" '"interval_ms": 500' fastmapctl policy show --json
+check_out "set over D-Bus" 'dirty_ratio' fastmapctl set vm0 dirty_ratio=30 --json
+check_out "get reads it back" '^30$' fastmapctl get vm0 dirty_ratio
+
+# A random-read load over 64 MiB through an 8 MiB cache: misses, so the policy grows the cache.
+fmbench --mode fastmap --path /dev/fastmap/vm0 --op read --threads 2 --seconds 12 --pages 16384 \
+	--quiet --json /tmp/load.json >/dev/null 2>&1 &
+load=$!
+grown=0
+for _ in $(seq 1 30); do
+	sleep 0.5
+	c=$(fastmapctl get vm0 cache 2>/dev/null)
+	if [ -n "$c" ] && [ "$c" -gt $((8 << 20)) ]; then grown=1 && break; fi
+done
+wait $load
+check "the policy grew vm0's cache under misses (now $(fastmapctl get vm0 cache) bytes)" test $grown = 1
+check_out "decisions lists a cache_grow with its reason" 'cache_grow vm0 .*miss' fastmapctl decisions
+check_out "decisions --json" '"kind": "cache_grow"' fastmapctl decisions --json
+check_out "the Decisions property has it" 'cache_grow' prop Decisions
+check_out "the journal logs the decision with its reason" 'cache_grow vm0 .*: .*miss' journal
+check_out "top --once shows the decisions" 'recent fastmapd decisions' fastmapctl top --once --interval 0.5
+
+# An operator's set pins the cache; restore-defaults hands it back.
+check "set cache=6M" fastmapctl set vm0 cache=6M
+check_out "decisions record the operator's set" 'operator_set vm0' fastmapctl decisions
+check_out "restore-defaults" 'tunes it again' fastmapctl restore-defaults vm0
+
+# --- reload ---------------------------------------------------------------------
+pid=$(main_pid)
+cp /etc/fastmap/fastmapd.json /tmp/good.json
+sed -i 's/"interval": "500ms"/"interval": "5ms"/; s/"step_percent": 50/"step_percnt": 50/' /etc/fastmap/fastmapd.json
+check_fail "policy validate rejects the bad file with line:col" 1 'fastmapd.json:[0-9]+:[0-9]+: ' fastmapctl policy validate /etc/fastmap/fastmapd.json
+check "systemctl reload fastmapd (invalid policy)" systemctl reload fastmapd
+check "still active after the invalid reload" systemctl is-active --quiet fastmapd
+check "same process" test "$(main_pid)" = "$pid"
+check_out "PolicyError names file, line and column" 'fastmapd.json:[0-9]+:[0-9]+' prop PolicyError
+check_out "the old policy stays (interval 500 ms)" '"interval_ms": 500' fastmapctl policy show --json
+check_out "systemctl status shows why" 'policy reload failed' systemctl status fastmapd --no-pager
+check_fail "fastmapctl policy reload reports the errors" 1 'step_percnt' fastmapctl policy reload
+cp /tmp/good.json /etc/fastmap/fastmapd.json
+sed -i 's/"interval": "500ms"/"interval": "700ms"/' /etc/fastmap/fastmapd.json
+check "systemctl reload fastmapd (valid policy)" systemctl reload fastmapd
+check_out "the new policy is in force" '"interval_ms": 700' fastmapctl policy show --json
+check_out "PolicyError is empty again" '^s ""$' prop PolicyError
+
+# --- kill: systemd restarts it, instances keep serving ---------------------------------
+restarts=$(systemctl show -p NRestarts --value fastmapd)
+rm -f /tmp/st
+fm_integrity write /dev/fastmap/vm0 --state /tmp/st --pages 16384 --threads 2 --ops 30000 --seed 5 \
+	>/tmp/writer.log 2>&1 &
+wp=$!
+sleep 1
+check "kill -9 fastmapd" systemctl kill -s SIGKILL fastmapd
+check "systemd restarts it" wait_for 20 test "$(systemctl show -p NRestarts --value fastmapd)" -gt "$restarts"
+check "active again with a new pid" wait_for 20 sh -c "systemctl is-active --quiet fastmapd && test \"\$(systemctl show -p MainPID --value fastmapd)\" != $pid"
+if wait $wp; then ok "writes through vm0 went on during the restart ($(cat /tmp/writer.log))"; else nok "writer: $(cat /tmp/writer.log)"; fi
+check "every page verifies" fm_integrity verify /dev/fastmap/vm0 --state /tmp/st --pages 16384
+check_out "after the restart the daemon reads vm0 from the kernel" '"name": "vm0"' fastmapctl list --json
+check "and did not attach pm0 again (no attach decision since the restart)" \
+	sh -c '! fastmapctl decisions --json | grep -q "\"kind\": \"attach\""'
+
+# --- privileges -------------------------------------------------------------------
+check_out "an unprivileged user can read (list)" 'vm0' runuser -u fmuser -- fastmapctl list
+check_out "an unprivileged user can read the decisions" 'cache_grow|operator_set|policy_reload' runuser -u fmuser -- fastmapctl decisions
+check_fail "an unprivileged set is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl set vm0 cache=16M
+check_fail "an unprivileged detach is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl detach vm0
+check_fail "an unprivileged reload is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl policy reload
+check_out "vm0 is still attached" 'vm0' fastmapctl list
+check_fail "the bus policy refuses an unprivileged Set of a property" 1 'denied|Access|not allowed|read-only|rejected' \
+	runuser -u fmuser -- busctl --system set-property org.fastmap.FastMap1 /org/fastmap/FastMap1 org.fastmap.FastMap1 IntervalMs u 1
+
+# --- CPU use at a 1 s interval with telemetry (reported, not asserted) ------------
+sed -i 's/"interval": "700ms"/"interval": "1s"/' /etc/fastmap/fastmapd.json
+systemctl reload fastmapd
+pid=$(main_pid)
+t0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+sleep 20
+t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+hz=$(getconf CLK_TCK)
+echo "fastmapd CPU: $((t1 - t0)) ticks in 20 s at ${hz} Hz = $(awk -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN {printf "%.2f", 100 * d / hz / 20}') % of a core (TCG, 1 s interval, telemetry $(journal | grep -q 'BPF telemetry attached' && echo on || echo off))"
+
+# --- without the daemon --------------------------------------------------------------
+before=$(cat /sys/kernel/fastmap/vm0/cache_bytes):$(cat /sys/kernel/fastmap/vm0/batch_pages)
+check "systemctl stop fastmapd" systemctl stop fastmapd
+sleep 2
+check "instances survive the daemon (fail-static)" test -d /sys/kernel/fastmap/vm0
+check "with the parameters it last set ($before)" \
+	test "$(cat /sys/kernel/fastmap/vm0/cache_bytes):$(cat /sys/kernel/fastmap/vm0/batch_pages)" = "$before"
+check_out "fastmapctl says it talks to the kernel directly" 'fastmapd is not running; talking to the kernel directly' fastmapctl list
+check_out "and still lists vm0" 'vm0' fastmapctl list
+check_fail "policy reload needs the daemon (exit 6)" 6 'fastmapd is not running' fastmapctl policy reload
+check_fail "decisions need the daemon (exit 6)" 6 'fastmapd is not running' fastmapctl decisions
+check_fail "an unprivileged mutation without the daemon says it needs root (exit 4)" 4 'root|CAP_SYS_ADMIN' runuser -u fmuser -- fastmapctl set vm0 cache=16M
+check "detach vm0 directly" fastmapctl detach vm0
+check "detach pm0 directly" fastmapctl detach pm0
+check "rmmod" rmmod fastmap
+
+echo "daemon: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
