@@ -4,7 +4,7 @@
 # Used by both README commands and by .ci/run.  Safe to run repeatedly.
 set -euo pipefail
 
-stamp=/var/lib/fastmap-setup.v1
+stamp=/var/lib/fastmap-setup.v2
 if [ -f "$stamp" ] && [ "${FASTMAP_SETUP_FORCE:-0}" != 1 ]; then
 	echo "setup: already done ($stamp); FASTMAP_SETUP_FORCE=1 redoes it"
 	exit 0
@@ -40,7 +40,7 @@ pkgs=(
 	clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
 	libsystemd-dev nlohmann-json3-dev libcli11-dev
 	googletest libgtest-dev libgmock-dev
-	qemu-system-x86 busybox-static
+	qemu-system-x86 busybox-static mmdebstrap dbus-daemon
 	e2fsprogs xfsprogs dmsetup xz-utils zstd
 	clang-format
 )

@@ -160,7 +160,7 @@ fm_integrity write /dev/fastmap/vm0 --state /tmp/st --pages 16384 --threads 2 --
 wp=$!
 sleep 1
 check "kill -9 fastmapd" systemctl kill -s SIGKILL fastmapd
-check "systemd restarts it" wait_for 20 test "$(systemctl show -p NRestarts --value fastmapd)" -gt "$restarts"
+check "systemd restarts it" wait_for 20 sh -c "test \$(systemctl show -p NRestarts --value fastmapd) -gt $restarts"
 check "active again with a new pid" wait_for 20 sh -c "systemctl is-active --quiet fastmapd && test \"\$(systemctl show -p MainPID --value fastmapd)\" != $pid"
 if wait $wp; then ok "writes through vm0 went on during the restart ($(cat /tmp/writer.log))"; else nok "writer: $(cat /tmp/writer.log)"; fi
 check "every page verifies" fm_integrity verify /dev/fastmap/vm0 --state /tmp/st --pages 16384
@@ -169,6 +169,7 @@ check "and did not attach pm0 again (no attach decision since the restart)" \
 	sh -c '! fastmapctl decisions --json | grep -q "\"kind\": \"attach\""'
 
 # --- privileges -------------------------------------------------------------------
+check "root reloads the policy through fastmapctl (a decision record)" fastmapctl policy reload
 check_out "an unprivileged user can read (list)" 'vm0' runuser -u fmuser -- fastmapctl list
 check_out "an unprivileged user can read the decisions" 'cache_grow|operator_set|policy_reload' runuser -u fmuser -- fastmapctl decisions
 check_fail "an unprivileged set is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl set vm0 cache=16M

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=sh
+#
+# The kernel-complaint check of the VM rig, sourced by both guests' runners:
+# guest-init (busybox ash, the busybox guest's /init) and systemd/guest-run
+# (bash, the systemd guest).  Installed as /opt/fastmap/vm/dmesg-check.sh.
+#
+# dmesg_check: scan the whole kernel log (boot + suite), print each complaint
+# with 5 lines of context, and set verdict=clean|complaint.  Needs say() (the
+# "FASTMAP-VM: " printer) and a writable /run.
+
+# shellcheck disable=SC2034 # verdict is the result, read by the caller
+dmesg_check() {
+	# Kernel complaints anywhere in the log fail the run, even if the suite
+	# passed.  (rcu_preempt is the name of the stall detector on Debian's
+	# preemptible-RCU kernels; rcu_sched on the others.)
+	re='BUG:|WARNING:|Oops|general protection|Call Trace|kernel BUG|UBSAN:|KASAN:'
+	re="$re|soft lockup|hung_task|rcu_sched detected stall|rcu_preempt detected stall"
+	re="$re|list_add corruption|list_del corruption|refcount_t:|Kernel panic"
+	verdict=clean
+	dmesg >/run/dmesg.txt
+	if ! head -n 1 /run/dmesg.txt | grep -q 'Linux version'; then
+		# log_buf_len is set generously on the command line; if the suite
+		# still overflowed it, boot messages were lost and the check would be
+		# partial.
+		say "kernel log wrapped: the start of the boot log is gone, the check is incomplete"
+		verdict=complaint
+	fi
+	if grep -Eq "$re" /run/dmesg.txt; then
+		say "kernel complaint(s) in dmesg:"
+		grep -E -B 5 -A 5 "$re" /run/dmesg.txt
+		verdict=complaint
+	fi
+}
