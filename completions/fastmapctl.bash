@@ -10,7 +10,7 @@ _fastmapctl() {
     local cur prev verb i
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local verbs="attach detach list stats status top set get enable disable files events version"
+    local verbs="attach detach list stats status top set get enable disable files events version policy decisions restore-defaults run"
 
     verb=
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -21,7 +21,7 @@ _fastmapctl() {
     done
 
     if [[ -z $verb ]]; then
-        COMPREPLY=($(compgen -W "$verbs --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "$verbs --help --version --no-daemon" -- "$cur"))
         return
     fi
 
@@ -42,6 +42,9 @@ _fastmapctl() {
         top) opts="--once --interval" ;;
         events) opts="--json --count --timeout" ;;
         disable) opts="--dev --ino" ;;
+        decisions) opts="--json --count" ;;
+        restore-defaults) opts="--json" ;;
+        policy) opts="--json" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))
@@ -57,7 +60,13 @@ _fastmapctl() {
     case $verb in
         attach)
             COMPREPLY=($(compgen -f -- "${cur:-/dev/}")) ;;
-        detach|stats)
+        policy)
+            if ((nargs == 0)); then
+                COMPREPLY=($(compgen -W "validate show reload" -- "$cur"))
+            elif [[ ${COMP_WORDS[i - 1]} == validate || $prev == validate ]]; then
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi ;;
+        detach|stats|restore-defaults)
             ((nargs == 0)) && COMPREPLY=($(compgen -W "$(_fastmapctl_instances)" -- "$cur")) ;;
         get)
             if ((nargs == 0)); then

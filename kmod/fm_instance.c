@@ -363,6 +363,13 @@ int fm_instance_detach(const char *name, const char **why)
 		return -ENOENT;
 	}
 	mutex_lock(&inst->open_lock);
+	if (inst->dying) {
+		/* Another detach owns the teardown; the name is on its way out. */
+		mutex_unlock(&inst->open_lock);
+		mutex_unlock(&fm_instances_lock);
+		*why = "no instance with this name (it is being detached)";
+		return -ENOENT;
+	}
 	if (inst->open_count || inst->ctl_busy) {
 		*why = inst->open_count ?
 		       "instance is open or mapped: close and unmap it first" :

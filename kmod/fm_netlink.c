@@ -228,12 +228,14 @@ static int fm_nl_set(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&fm_instances_lock);
 	inst = fm_instance_find(nla_data(a[FASTMAP_A_NAME]));
 	if (inst) {
-		mutex_lock(&inst->open_lock);
-		if (inst->dying)
-			inst = NULL;
+		struct fm_instance *found = inst;
+
+		mutex_lock(&found->open_lock);
+		if (found->dying)
+			inst = NULL;	/* a detach is tearing it down */
 		else
-			inst->ctl_busy++;
-		mutex_unlock(&inst->open_lock);
+			found->ctl_busy++;
+		mutex_unlock(&found->open_lock);
 	}
 	mutex_unlock(&fm_instances_lock);
 	if (!inst) {

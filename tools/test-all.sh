@@ -200,7 +200,7 @@ vm_highlights() {
 	grep -qE '^[0-9]+/[0-9]+ Test: vm-' "$log" || return 0
 	echo
 	echo "===== test-all: VM highlights (full output: $log)"
-	grep -E '^[0-9]+/[0-9]+ Test: vm-|run-vm: kernel |ok - (insmod fastmap.ko|rmmod after detach)|fastmap: version .* loaded|fastmap: unloaded|warn_test_init|result=3|rig-selftest:|(datapath|control|telemetry|tlb-negative): [0-9]+ passed|^op  |^(read|write)  |overhead [0-9.]+ %|fm_tlb: [0-9]+ hot|^(PASS|FAIL) ' \
+	grep -E '^[0-9]+/[0-9]+ Test: vm-|run-vm: kernel |ok - (insmod fastmap.ko|rmmod after detach)|fastmap: version .* loaded|fastmap: unloaded|warn_test_init|result=3|rig-selftest:|(datapath|control|telemetry|tlb-negative|daemon|systemd-smoke): [0-9]+ passed|fastmapd CPU:|^op  |^(read|write)  |overhead [0-9.]+ %|fm_tlb: [0-9]+ hot|^(PASS|FAIL) ' \
 		"$log" | sed 's/^/  /' || true
 }
 phase test run_ctest || finish 1

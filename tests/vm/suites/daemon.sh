@@ -100,12 +100,24 @@ check_out "WatchdogUSec is set" 'WatchdogUSec=30s' systemctl show -p WatchdogUSe
 check_out "fastmapd owns org.fastmap.FastMap1" 'org.fastmap.FastMap1' busctl --system list --acquired
 check_out "ApiVersion is 1" '^u 1$' prop ApiVersion
 check "the policy attached pm0 at start" wait_for 10 test -e /dev/fastmap/pm0
+# Capabilities: exactly the unit's bounding set (CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19,
+# CAP_SYS_ADMIN 21, CAP_PERFMON 38, CAP_BPF 39), so no CAP_SYS_MODULE (16) among them.
+caps_want=000000c000280004
+check_out "fastmapd's bounding set is the unit's (no CAP_SYS_MODULE)" "^CapBnd:[[:space:]]+$caps_want\$" grep CapBnd /proc/"$(main_pid)"/status
+check_out "its effective set is no larger" "^CapEff:[[:space:]]+$caps_want\$" grep CapEff /proc/"$(main_pid)"/status
+check_out "NoNewPrivs is set" '^NoNewPrivs:[[:space:]]+1$' grep NoNewPrivs /proc/"$(main_pid)"/status
 
 # --- fastmapctl over D-Bus ----------------------------------------------------
 check_fail "no 'not running' line while the daemon runs" 0 '^$' sh -c 'fastmapctl list >/dev/null'
 check_out "attach over D-Bus" 'vm0' fastmapctl attach /dev/nullb0 --name vm0 --cache 8M
 check_out "the journal shows the operator's attach" 'operator attached vm0' journal
 check_out "list --json shows both instances" '"name": "vm0"' fastmapctl list --json
+check "udev rule installed" test -f /usr/lib/udev/rules.d/60-fastmap.rules
+udevadm settle 2>/dev/null
+check_out "instance nodes are root:disk 0660 (udev rule)" '^root:disk:660$' stat -c %U:%G:%a /dev/fastmap/vm0
+check_out "the control node stays root:root 0600" '^root:root:600$' stat -c %U:%G:%a /dev/fastmap/control
+check_fail "a user outside group disk cannot open an instance node" 1 'Permission denied' \
+	runuser -u fmuser -- dd if=/dev/fastmap/vm0 of=/dev/null bs=4k count=1
 check_out "policy show names the admin file" '/etc/fastmap/fastmapd.json' fastmapctl policy show
 check_out "policy show --json is JSON with the interval" '"interval_ms": 500' fastmapctl policy show --json
 check_out "set over D-Bus" 'dirty_ratio' fastmapctl set vm0 dirty_ratio=30 --json
@@ -201,9 +213,53 @@ check_out "and still lists vm0" 'vm0' fastmapctl list
 check_fail "policy reload needs the daemon (exit 6)" 6 'fastmapd is not running' fastmapctl policy reload
 check_fail "decisions need the daemon (exit 6)" 6 'fastmapd is not running' fastmapctl decisions
 check_fail "an unprivileged mutation without the daemon says it needs root (exit 4)" 4 'root|CAP_SYS_ADMIN' runuser -u fmuser -- fastmapctl set vm0 cache=16M
-check "detach vm0 directly" fastmapctl detach vm0
-check "detach pm0 directly" fastmapctl detach pm0
-check "rmmod" rmmod fastmap
+check_fail "a bad name is a usage error (exit 2)" 2 'name' fastmapctl get 'bad/name'
+check_fail "an unknown instance is exit 1" 1 'no instance|No such' fastmapctl stats nope
+
+# --- the daemon again: every other verb through D-Bus ---------------------------------
+check "systemctl start fastmapd (again)" systemctl start fastmapd
+check_out "it reads vm0 back from the kernel" '"name": "vm0"' fastmapctl list --json
+check_out "stats --json through the daemon" '"faults": [0-9]+' fastmapctl stats vm0 --json
+check_out "stats table through the daemon" 'faults' fastmapctl stats vm0
+check_out "status --json through the daemon" '"name": "vm0"' fastmapctl status --json
+check_out "stats --prometheus through the daemon" '^fastmap_faults_total\{name="vm0"\} [0-9]+' fastmapctl stats --prometheus
+check_out "stats --watch through the daemon" 'vm0' fastmapctl stats vm0 --watch 0.5 --count 2
+check_out "version (module state from the kernel)" 'module: fastmap' fastmapctl version
+modprobe brd rd_nr=1 rd_size=65536
+mkfs.ext4 -q /dev/ram0 && mkdir -p /mnt/e && mount /dev/ram0 /mnt/e
+dd if=/dev/zero of=/mnt/e/data bs=1M count=4 status=none
+check "enable a file through the daemon" fastmapctl enable /mnt/e/data
+check_out "files lists it" '/mnt/e/data' fastmapctl files
+check_out "files --json" '"path": "/mnt/e/data"' fastmapctl files --json
+check_out "the journal shows the operator's enable" 'operator enabled /mnt/e/data' journal
+check_fail "enabling it twice is exit 1" 1 'already|exists' fastmapctl enable /mnt/e/data
+check_fail "an unprivileged disable is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl disable /mnt/e/data
+check "disable it through the daemon" fastmapctl disable /mnt/e/data
+check_out "the table is empty again" '"files": \[\]' fastmapctl files --json
+umount /mnt/e
+fastmapctl events --json --count 1 --timeout 30 >/tmp/ev.json 2>&1 &
+evp=$!
+sleep 1
+check_out "detach vm0 through the daemon" 'detached vm0' fastmapctl detach vm0
+check "events saw it" wait $evp
+check_out "the event is JSON" '"event": *"detached"' cat /tmp/ev.json
+check_out "the journal shows the operator's detach" 'operator detached vm0' journal
+check "detach pm0 through the daemon" fastmapctl detach pm0
+# fastmapd's BPF programs on the module's tracepoints hold a reference to the module: it
+# cannot be unloaded while the daemon runs (docs/daemon.md).
+check_fail "rmmod is refused while fastmapd's telemetry holds the module" 1 'in use' rmmod fastmap
+check "systemctl stop fastmapd" systemctl stop fastmapd
+check "rmmod once the daemon is stopped" rmmod fastmap
+check "fastmapd starts without the module" systemctl start fastmapd
+check_fail "list through the daemon without the module: exit 3" 3 'not loaded' fastmapctl list
+check_out "the journal says the module is missing" 'module is not loaded|not loaded' journal
+insmod $KO
+check_out "the daemon sees the module come back" 'answers again' sh -c 'sleep 3; journalctl -b -u fastmapd --no-pager -o cat'
+check "and attaches the policy's pm0 again" wait_for 10 test -e /dev/fastmap/pm0
+check "systemctl stop fastmapd (last)" systemctl stop fastmapd
+check "detach pm0" fastmapctl detach pm0
+check "rmmod (last)" rmmod fastmap
+check_fail "and directly: exit 3" 3 'not loaded' fastmapctl list
 
 echo "daemon: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
