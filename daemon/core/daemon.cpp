@@ -147,7 +147,8 @@ Observation Daemon::observe(const std::vector<InstanceInfo>& instances) {
         }
         obs.instances.push_back(std::move(io));
     }
-    if (telemetry_ != nullptr) {
+    // The per-file map is the largest thing the daemon reads: only when auto-enable needs it.
+    if (telemetry_ != nullptr && engine_->policy().auto_enable.enabled) {
         if (auto files = telemetry_->files()) {
             for (const auto& f : *files) {
                 obs.files.push_back(FileObservation{FileKey{f.dev, f.key.ino}, f.faults});
