@@ -41,6 +41,9 @@ usage: tests/vm/run-vm.sh --kernel KVER|6.1|6.12 [options] --suite SCRIPT [-- AR
   --mem SIZE         guest RAM (default 2G)
   --timeout SEC      kill the VM after SEC seconds, exit 124 (default 600)
   --nvme-size SIZE   sparse NVMe namespace /dev/nvme0n1 (default 1G, 0 = none)
+  --nvme-image FILE  back the NVMe namespace with FILE instead of a temporary
+                     image (created sparse with --nvme-size if missing; kept,
+                     its size wins if it exists): the disk survives the run
   --pmem-size SIZE   NVDIMM /dev/pmem0 (default 512M, 0 = none)
   --module FILE.ko   copy to /lib/modules/extra/ in the guest (not loaded); repeatable
   --kmod NAME        add a module of the guest kernel itself (with deps); repeatable
@@ -77,13 +80,13 @@ to_bytes() {
 # Quote a string for a POSIX shell.
 shquote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
-kernel='' smp=2 mem=2G timeout=600 nvme_size=1G pmem_size=512M
+kernel='' smp=2 mem=2G timeout=600 nvme_size=1G pmem_size=512M nvme_image=''
 expect_fail='' keep=0 suite='' append='' systemd=0
 modules=() kmods=() bins=() files=() envs=() suite_args=()
 while (($#)); do
 	case $1 in
-	--kernel | --smp | --mem | --timeout | --nvme-size | --pmem-size | --module | --kmod | \
-		--bin | --file | --env | --append | --suite)
+	--kernel | --smp | --mem | --timeout | --nvme-size | --nvme-image | --pmem-size | --module | \
+		--kmod | --bin | --file | --env | --append | --suite)
 		(($# >= 2)) || die "$1 needs an argument"
 		opt=$1 arg=$2
 		shift 2
@@ -93,6 +96,7 @@ while (($#)); do
 		--mem) mem=$arg ;;
 		--timeout) timeout=$arg ;;
 		--nvme-size) nvme_size=$arg ;;
+		--nvme-image) nvme_image=$arg ;;
 		--pmem-size) pmem_size=$arg ;;
 		--module) modules+=("$arg") ;;
 		--kmod) kmods+=("$arg") ;;
@@ -536,7 +540,19 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,la57=off -smp "$smp"
 	-kernel "$boot_kernel" -initrd "$initrd" -append "$cmdline"
 	-chardev "stdio,id=con,signal=off,logfile=$work/console.log"
 	-serial chardev:con)
-if ((nvme_b > 0)); then
+if [[ -n $nvme_image ]]; then
+	# A persistent image (crash tests boot twice on one disk): create it only
+	# if missing, never truncate or delete it.
+	[[ -e $nvme_image ]] || truncate -s "$nvme_b" "$nvme_image" ||
+		die "cannot create --nvme-image '$nvme_image'"
+	[[ -f $nvme_image && -w $nvme_image && -s $nvme_image ]] ||
+		die "--nvme-image '$nvme_image' is not a writable non-empty file"
+	nvme_file=$(realpath "$nvme_image")
+	[[ $nvme_file != *,* ]] || die "--nvme-image '$nvme_file' must not contain a comma (qemu -drive syntax)"
+	# shellcheck disable=SC2054
+	qemu+=(-drive "file=$nvme_file,if=none,id=nv0,format=raw"
+		-device nvme,serial=fastmap0,drive=nv0)
+elif ((nvme_b > 0)); then
 	truncate -s "$nvme_b" "$work/nvme.img"
 	# shellcheck disable=SC2054
 	qemu+=(-drive "file=$work/nvme.img,if=none,id=nv0,format=raw"
