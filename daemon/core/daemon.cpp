@@ -137,7 +137,9 @@ Observation Daemon::observe(const std::vector<InstanceInfo>& instances) {
                 io.counters = c;
             }
         }
-        if (telemetry_ != nullptr && io.counters) {
+        // Only batch tuning looks at the histograms (each is a per-CPU map read).
+        if (telemetry_ != nullptr && io.counters &&
+            engine_->policy().for_instance(info.name).batch.enabled) {
             if (auto h = telemetry_->fault_latency(info.id)) {
                 io.fault_latency = *h;
             }
@@ -155,8 +157,10 @@ Observation Daemon::observe(const std::vector<InstanceInfo>& instances) {
             }
         }
     }
-    if (auto enabled = ctl_.list_files()) {
-        obs.enabled_files = std::move(*enabled);
+    if (engine_->policy().auto_enable.enabled) {  // only auto-enable needs the table
+        if (auto enabled = ctl_.list_files()) {
+            obs.enabled_files = std::move(*enabled);
+        }
     }
     return obs;
 }
