@@ -106,12 +106,14 @@ struct fm_stats_pcpu {
 	u64 evictions, evict_batches, shootdowns;
 	u64 wb_pages, wb_bios, read_ios, read_errors, write_errors;
 	u64 evict_stalls;
+	u64 outside_writes;
 };
 
 #define fm_stat_inc(inst, field) this_cpu_inc((inst)->stats->field)
 #define fm_stat_add(inst, field, n) this_cpu_add((inst)->stats->field, (n))
 
 struct fm_bdev;			/* compat: an open, exclusively claimed bdev */
+struct fm_fmark;		/* fm_backing.c: fsnotify mark on a backing file */
 
 struct fm_instance {
 	char name[FASTMAP_NAME_MAX];
@@ -119,9 +121,19 @@ struct fm_instance {
 	struct list_head node;		/* fm_instances, under fm_instances_lock */
 
 	struct fm_bdev *fbdev;
-	struct block_device *bdev;
-	u64 size_bytes;
-	u64 nr_dev_pages;
+	struct block_device *bdev;	/* NULL for a file instance */
+	u64 size_bytes;			/* device size; 0 for a file instance */
+	u64 nr_dev_pages;		/* upper bound of page offsets */
+
+	/* file instance (per-file mode), see fm_backing.c */
+	struct file *bfile;		/* backing file, O_DIRECT */
+	u32 file_dev;			/* st_dev (new_encode_dev) */
+	u64 file_ino;
+	bool read_only;			/* backing file opened read-only */
+	struct fm_fmark *fmark;
+	struct work_struct inval_work;	/* outside modification seen */
+	struct task_struct *self_task;	/* our own truncate, not "outside" */
+	struct mutex size_lock;		/* extension of the file */
 
 	u32 id;				/* tracepoints and netlink carry it */
 
@@ -194,9 +206,12 @@ extern bool fm_unsafe_skip_tlb_flush;
 /* fm_instance.c */
 extern struct mutex fm_instances_lock;
 extern struct list_head fm_instances;
-int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
+int fm_instance_attach(const char *devpath, struct file *srcfile,
+		       const char *name, u64 cache_bytes,
 		       u32 batch, u32 dirty_ratio, const u32 *wb_ms,
 		       struct fm_instance **out, const char **why);
+struct fm_instance *fm_instance_find_file(u32 dev, u64 ino);
+int fm_instance_open(struct fm_instance *inst, struct file *file);
 int fm_instance_detach(const char *name, const char **why);
 struct fm_instance *fm_instance_find(const char *name);
 void fm_instance_get_stats(struct fm_instance *inst, struct fastmap_stats *st);
@@ -219,13 +234,15 @@ int fm_set_params(struct fm_instance *inst, const u64 *cache_bytes,
 		  const char **why);
 
 /* fm_files.c: the per-file enable table */
-int fm_files_add(u32 dev, u64 ino, const char *path);
+int fm_files_add(u32 dev, u64 ino, const char *path, u64 cache_bytes);
 int fm_files_del(u32 dev, u64 ino);
 struct fm_file_entry {
 	u32 dev;
 	u64 ino;
+	u64 cache_bytes;		/* 0: module parameter file_cache_mb */
 	char path[256];
 };
+bool fm_files_lookup(u32 dev, u64 ino, struct fm_file_entry *out);
 unsigned long fm_files_walk(unsigned long start,
 			    int (*fn)(const struct fm_file_entry *e, void *arg),
 			    void *arg);
@@ -275,10 +292,34 @@ int fm_writeback_pages(struct fm_instance *inst, struct fm_page **fps,
 int fm_writeback_some(struct fm_instance *inst, unsigned int max,
 		      struct fm_ctx *ctx, bool background);
 int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush);
-int fm_read_page(struct fm_instance *inst, struct fm_page *fp);
+int fm_read_page(struct fm_instance *inst, struct fm_page *fp,
+		 struct fm_ctx *ctx);
 
 /* fm_file.c */
 extern const struct file_operations fm_instance_fops;
+
+/* fm_backing.c: file instances (per-file mode) */
+extern unsigned int fm_file_cache_mb;
+int fm_backing_init(void);
+void fm_backing_exit(void);
+int fm_backing_open(struct fm_instance *inst, struct file *src,
+		    const char **why);
+void fm_backing_stop(struct fm_instance *inst);
+void fm_backing_close(struct fm_instance *inst);
+int fm_backing_check(struct file *src, const char **why);
+u64 fm_inst_size(struct fm_instance *inst);
+int fm_backing_read_page(struct fm_instance *inst, struct fm_page *fp,
+			 bool nowait);
+unsigned int fm_backing_write(struct fm_instance *inst, struct fm_page **fps,
+			      unsigned int n, bool nowait,
+			      void (*done)(struct fm_instance *inst,
+					   struct fm_page *fp, int err));
+int fm_backing_flush(struct fm_instance *inst);
+int fm_backing_extend(struct fm_instance *inst, u64 size);
+
+/* fm_control.c: /dev/fastmap/control */
+int fm_control_init(void);
+void fm_control_exit(void);
 
 /* fm_compat.c: everything that differs between kernel versions */
 struct fm_bdev *fm_bdev_open(const char *path, void *holder,

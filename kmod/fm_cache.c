@@ -798,7 +798,8 @@ static void fm_abort_load(struct fm_instance *inst, struct fm_page *fp,
 /*
  * Return the page for @off pinned and up to date, reading it from the device
  * on a miss. ERR_PTR(-EIO) on a device error, -EAGAIN if no frame could be
- * made free, -EINTR on a fatal signal.
+ * made free, -EINTR on a fatal signal, -EINPROGRESS if a file instance's
+ * read would block while the caller holds an mmap_lock.
  */
 struct fm_page *fm_get_page(struct fm_instance *inst, u64 off,
 			    struct fm_ctx *ctx, bool *hit)
@@ -856,7 +857,11 @@ again:
 		return ERR_PTR(err);
 	}
 
-	err = fm_read_page(inst, fp);
+	err = fm_read_page(inst, fp, ctx);
+	if (err == -EINPROGRESS) {	/* file: must not wait under mmap_lock */
+		fm_abort_load(inst, fp, true);
+		return ERR_PTR(err);
+	}
 	fm_stat_inc(inst, read_ios);
 	if (err) {
 		fm_abort_load(inst, fp, true);

@@ -14,11 +14,9 @@
 #include <linux/miscdevice.h>
 #include "fastmap_int.h"
 
-static int fm_open(struct inode *inode, struct file *file)
+/* Count @file as an open description of @inst (node or control fd). */
+int fm_instance_open(struct fm_instance *inst, struct file *file)
 {
-	struct miscdevice *misc = file->private_data;
-	struct fm_instance *inst = container_of(misc, struct fm_instance, misc);
-
 	mutex_lock(&inst->open_lock);
 	if (inst->dying) {
 		mutex_unlock(&inst->open_lock);
@@ -31,11 +29,23 @@ static int fm_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int fm_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	struct fm_instance *inst = container_of(misc, struct fm_instance, misc);
+
+	if ((file->f_mode & FMODE_WRITE) && inst->read_only)
+		return -EROFS;
+	return fm_instance_open(inst, file);
+}
+
 static int fm_release(struct inode *inode, struct file *file)
 {
 	struct fm_instance *inst = file->private_data;
 	int err = 0;
 
+	if (!inst)	/* a control-node fd that was never counted as open */
+		return 0;
 	mutex_lock(&inst->open_lock);
 	if (inst->open_count == 1)	/* last close writes everything back */
 		err = fm_sync_range(inst, 0, U64_MAX, true);
@@ -66,7 +76,7 @@ static loff_t fm_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct fm_instance *inst = file->private_data;
 
-	return fixed_size_llseek(file, offset, whence, inst->size_bytes);
+	return fixed_size_llseek(file, offset, whence, fm_inst_size(inst));
 }
 
 static ssize_t fm_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
@@ -76,14 +86,22 @@ static ssize_t fm_rw_iter(struct kiocb *iocb, struct iov_iter *iter,
 	struct fm_ctx ctx = { .held_mm = NULL };
 	loff_t pos = iocb->ki_pos;
 	size_t count = iov_iter_count(iter);
+	u64 size = fm_inst_size(inst);
 	ssize_t done = 0;
 	int err = 0;
 
 	if (pos < 0)
 		return -EINVAL;
-	if (pos >= inst->size_bytes)
+	if (inst->bfile && write && count && pos + count > size) {
+		/* A file grows: extend it first (zeros if the copy fails). */
+		err = fm_backing_extend(inst, pos + count);
+		if (err)
+			return err;
+		size = fm_inst_size(inst);
+	}
+	if (pos >= size)
 		return write && count ? -ENOSPC : 0;
-	count = min_t(u64, count, inst->size_bytes - pos);
+	count = min_t(u64, count, size - pos);
 	while (count) {
 		u64 off = pos >> PAGE_SHIFT;
 		size_t in = pos & ~PAGE_MASK;
@@ -164,7 +182,7 @@ static long fm_ioc_sync(struct fm_instance *inst, struct file *file,
 		return -EFAULT;
 	if (r.reserved || (r.flags & ~FASTMAP_SYNC_ALL))
 		return -EINVAL;
-	if (r.offset >= inst->size_bytes)
+	if (!inst->bfile && r.offset >= inst->size_bytes)
 		return -EINVAL;
 	if (r.length && r.offset + r.length < r.offset)
 		return -EOVERFLOW;
@@ -188,12 +206,13 @@ static long fm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case FASTMAP_IOC_GET_INFO: {
 		struct fastmap_info info = {
-			.size_bytes = inst->size_bytes,
+			.size_bytes = fm_inst_size(inst),
 			.cache_bytes = (u64)fm_nr_frames(inst) << PAGE_SHIFT,
 			.batch_pages = READ_ONCE(inst->batch_pages),
 			.dirty_ratio = READ_ONCE(inst->dirty_ratio),
 			.page_size = PAGE_SIZE,
-			.dev = new_encode_dev(inst->bdev->bd_dev),
+			.dev = inst->bdev ? new_encode_dev(inst->bdev->bd_dev) :
+					    inst->file_dev,
 		};
 
 		strscpy(info.name, inst->name, sizeof(info.name));

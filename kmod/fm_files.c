@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The per-file enable table: (device, inode) pairs an administrator or the
- * daemon enabled for fastmap's per-file mode. This issue stores and lists the
- * table; the per-file data path that consults it comes with per-file mode.
+ * daemon enabled for fastmap's per-file mode. FASTMAP_IOC_FILE_OPEN
+ * (fm_control.c) creates a file instance only for files in this table.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,7 +39,7 @@ static struct fm_file_node *fm_files_find(u32 dev, u64 ino)
 	return NULL;
 }
 
-int fm_files_add(u32 dev, u64 ino, const char *path)
+int fm_files_add(u32 dev, u64 ino, const char *path, u64 cache_bytes)
 {
 	struct fm_file_node *n;
 	int err = 0;
@@ -49,6 +49,7 @@ int fm_files_add(u32 dev, u64 ino, const char *path)
 		return -ENOMEM;
 	n->e.dev = dev;
 	n->e.ino = ino;
+	n->e.cache_bytes = cache_bytes;
 	if (path)
 		strscpy(n->e.path, path, sizeof(n->e.path));
 	mutex_lock(&fm_files_lock);
@@ -65,6 +66,19 @@ int fm_files_add(u32 dev, u64 ino, const char *path)
 	if (err)
 		kfree(n);
 	return err;
+}
+
+/* Copy the entry of (@dev, @ino) to @out; false if the file is not enabled. */
+bool fm_files_lookup(u32 dev, u64 ino, struct fm_file_entry *out)
+{
+	struct fm_file_node *n;
+
+	mutex_lock(&fm_files_lock);
+	n = fm_files_find(dev, ino);
+	if (n)
+		*out = n->e;
+	mutex_unlock(&fm_files_lock);
+	return n != NULL;
 }
 
 int fm_files_del(u32 dev, u64 ino)

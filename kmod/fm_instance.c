@@ -68,6 +68,7 @@ void fm_instance_get_stats(struct fm_instance *inst, struct fastmap_stats *st)
 		st->read_errors += s->read_errors;
 		st->write_errors += s->write_errors;
 		st->evict_stalls += s->evict_stalls;
+		st->outside_writes += s->outside_writes;
 	}
 	st->dirty_pages = percpu_counter_sum_positive(&inst->nr_dirty);
 	st->cached_pages = percpu_counter_sum_positive(&inst->nr_cached);
@@ -95,7 +96,7 @@ static ssize_t field##_show(struct kobject *k, struct kobj_attribute *a, \
 static struct kobj_attribute fm_attr_##field = __ATTR_RO(field)
 
 static struct kobj_attribute fm_attr_device = __ATTR_RO(device);
-FM_ATTR_U64(size_bytes, inst->size_bytes);
+FM_ATTR_U64(size_bytes, fm_inst_size(inst));
 FM_ATTR_U64(cache_bytes, (u64)fm_nr_frames(inst) << PAGE_SHIFT);
 FM_ATTR_U64(batch_pages, READ_ONCE(inst->batch_pages));
 FM_ATTR_U64(dirty_ratio, READ_ONCE(inst->dirty_ratio));
@@ -145,6 +146,7 @@ FM_STAT_ATTR(cached_pages);
 FM_STAT_ATTR(free_pages);
 FM_STAT_ATTR(cache_pages);
 FM_STAT_ATTR(evict_stalls);
+FM_STAT_ATTR(outside_writes);
 
 static struct attribute *fm_stat_attrs[] = {
 	&fm_stat_faults.attr, &fm_stat_hits.attr, &fm_stat_misses.attr,
@@ -154,7 +156,7 @@ static struct attribute *fm_stat_attrs[] = {
 	&fm_stat_read_errors.attr, &fm_stat_write_errors.attr,
 	&fm_stat_dirty_pages.attr, &fm_stat_cached_pages.attr,
 	&fm_stat_free_pages.attr, &fm_stat_cache_pages.attr,
-	&fm_stat_evict_stalls.attr,
+	&fm_stat_evict_stalls.attr, &fm_stat_outside_writes.attr,
 	NULL,
 };
 
@@ -251,7 +253,32 @@ static int fm_register_node(struct fm_instance *inst)
 	return misc_register(&inst->misc);
 }
 
-int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
+/* The instance caching the file (@dev, @ino). Caller holds fm_instances_lock. */
+struct fm_instance *fm_instance_find_file(u32 dev, u64 ino)
+{
+	struct fm_instance *inst;
+
+	list_for_each_entry(inst, &fm_instances, node)
+		if (inst->bfile && inst->file_dev == dev &&
+		    inst->file_ino == ino)
+			return inst;
+	return NULL;
+}
+
+static void fm_close_backing(struct fm_instance *inst)
+{
+	if (inst->bfile)
+		fm_backing_close(inst);
+	else
+		fm_bdev_close(inst->fbdev, inst);
+}
+
+/*
+ * Create an instance over the block device @devpath or, if @srcfile is set,
+ * over that regular file (a file instance; @devpath is ignored).
+ */
+int fm_instance_attach(const char *devpath, struct file *srcfile,
+		       const char *name, u64 cache_bytes,
 		       u32 batch, u32 dirty_ratio, const u32 *wb_ms,
 		       struct fm_instance **out, const char **why)
 {
@@ -297,7 +324,8 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 		err = -EEXIST;
 		goto out_unlock;
 	}
-	err = fm_open_device(inst, devpath, why);
+	err = srcfile ? fm_backing_open(inst, srcfile, why) :
+			fm_open_device(inst, devpath, why);
 	if (err)
 		goto out_unlock;
 	/* No point caching more than the device holds. */
@@ -330,7 +358,7 @@ int fm_instance_attach(const char *devpath, const char *name, u64 cache_bytes,
 	__module_get(THIS_MODULE);
 	mutex_unlock(&fm_instances_lock);
 	pr_info("%s: attached %s (%llu MiB), cache %lu MiB, batch %u\n",
-		inst->name, inst->devpath, inst->size_bytes >> 20,
+		inst->name, inst->devpath, fm_inst_size(inst) >> 20,
 		fm_nr_frames(inst) >> (20 - PAGE_SHIFT), inst->batch_pages);
 	fm_nl_event(inst->name, FASTMAP_EVENT_ATTACHED, inst->id);
 	*out = inst;
@@ -343,7 +371,7 @@ out_cache:
 	fm_writeback_stop(inst);
 	fm_cache_destroy(inst);
 out_bdev:
-	fm_bdev_close(inst->fbdev, inst);
+	fm_close_backing(inst);
 out_unlock:
 	mutex_unlock(&fm_instances_lock);
 	kfree(inst);
@@ -386,6 +414,7 @@ int fm_instance_detach(const char *name, const char **why)
 	mutex_unlock(&inst->open_lock);
 	mutex_unlock(&fm_instances_lock);
 
+	fm_backing_stop(inst);	/* file instance: no more outside-write work */
 	misc_deregister(&inst->misc);
 	fm_writeback_stop(inst);
 	err = fm_sync_range(inst, 0, U64_MAX, true);
@@ -403,7 +432,7 @@ int fm_instance_detach(const char *name, const char **why)
 	list_del(&inst->node);
 	mutex_unlock(&fm_instances_lock);
 	fm_cache_destroy(inst);
-	fm_bdev_close(inst->fbdev, inst);
+	fm_close_backing(inst);
 	pr_info("%s: detached\n", inst->name);
 	fm_nl_event(inst->name, FASTMAP_EVENT_DETACHED, inst->id);
 	kfree(inst);

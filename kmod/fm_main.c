@@ -69,34 +69,15 @@ MODULE_PARM_DESC(default_dirty_ratio,
 module_param_named(writeback_interval_ms, fm_writeback_interval_ms, uint, 0644);
 MODULE_PARM_DESC(writeback_interval_ms,
 		 "Period of background writeback of all dirty pages, in milliseconds; 0 disables the periodic pass (default 5000)");
+module_param_named(file_cache_mb, fm_file_cache_mb, uint, 0644);
+MODULE_PARM_DESC(file_cache_mb,
+		 "Cache of a file instance (per-file mode) when the enable table gives none, in MiB (default 64, minimum 1)");
 #ifdef FASTMAP_UNSAFE_TESTING
 module_param_named(unsafe_skip_tlb_flush, fm_unsafe_skip_tlb_flush, bool,
 		   0600);
 MODULE_PARM_DESC(unsafe_skip_tlb_flush,
 		 "TEST BUILDS ONLY: skip TLB shootdowns to show that the stale-TLB test catches it (default N)");
 #endif
-
-static long fm_control_ioctl(struct file *file, unsigned int cmd,
-			     unsigned long arg)
-{
-	/* The control node carries no data-plane ioctls; control is netlink. */
-	return -ENOTTY;
-}
-
-static const struct file_operations fm_control_fops = {
-	.owner = THIS_MODULE,
-	.unlocked_ioctl = fm_control_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = noop_llseek,
-};
-
-static struct miscdevice fm_control_dev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "fastmap-control",
-	.nodename = "fastmap/control",
-	.mode = 0600,
-	.fops = &fm_control_fops,
-};
 
 static int __init fm_init(void)
 {
@@ -108,10 +89,15 @@ static int __init fm_init(void)
 	err = fm_sysfs_init();
 	if (err)
 		goto out_rmap;
-	err = misc_register(&fm_control_dev);
+	err = fm_backing_init();
+	if (err) {
+		pr_err("cannot create the fsnotify group: %d\n", err);
+		goto out_sysfs;
+	}
+	err = fm_control_init();
 	if (err) {
 		pr_err("cannot register /dev/fastmap/control: %d\n", err);
-		goto out_sysfs;
+		goto out_backing;
 	}
 	err = fm_netlink_init();
 	if (err) {
@@ -123,7 +109,9 @@ static int __init fm_init(void)
 	return 0;
 
 out_misc:
-	misc_deregister(&fm_control_dev);
+	fm_control_exit();
+out_backing:
+	fm_backing_exit();
 out_sysfs:
 	fm_sysfs_exit();
 out_rmap:
@@ -136,7 +124,8 @@ static void __exit fm_exit(void)
 	/* Each instance holds a module reference: none can be left here. */
 	fm_netlink_exit();
 	fm_files_exit();
-	misc_deregister(&fm_control_dev);
+	fm_control_exit();
+	fm_backing_exit();
 	fm_sysfs_exit();
 	fm_rmap_exit();
 	pr_info("unloaded\n");

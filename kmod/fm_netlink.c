@@ -11,6 +11,7 @@
 
 #include <net/genetlink.h>
 #include <linux/blkdev.h>
+#include <linux/fs.h>
 #include "fastmap_int.h"
 
 static struct netlink_range_validation fm_wb_range __ro_after_init = {
@@ -74,8 +75,23 @@ static int fm_put_devname(struct sk_buff *skb, struct fm_instance *inst)
 {
 	char name[BDEVNAME_SIZE];
 
-	snprintf(name, sizeof(name), "%pg", inst->bdev);
+	if (inst->bfile)	/* the file system's device, e.g. "nvme0n1" */
+		strscpy(name, file_inode(inst->bfile)->i_sb->s_id,
+			sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%pg", inst->bdev);
 	return nla_put_string(skb, FASTMAP_A_DEVICE_NAME, name);
+}
+
+/* A file instance's identity; nothing for a block device instance. */
+static int fm_put_file(struct sk_buff *skb, struct fm_instance *inst)
+{
+	if (!inst->bfile)
+		return 0;
+	return nla_put_u32(skb, FASTMAP_A_FILE_DEV, inst->file_dev) ||
+	       nla_put_u64_64bit(skb, FASTMAP_A_FILE_INO, inst->file_ino,
+				 FASTMAP_A_PAD) ||
+	       nla_put_string(skb, FASTMAP_A_FILE_PATH, inst->devpath);
 }
 
 static int fm_fill_instance(struct sk_buff *skb, struct fm_instance *inst,
@@ -91,9 +107,12 @@ static int fm_fill_instance(struct sk_buff *skb, struct fm_instance *inst,
 	mutex_unlock(&inst->open_lock);
 	if (nla_put_string(skb, FASTMAP_A_NAME, inst->name) ||
 	    nla_put_string(skb, FASTMAP_A_DEVICE, inst->devpath) ||
-	    nla_put_u32(skb, FASTMAP_A_DEV, new_encode_dev(inst->bdev->bd_dev)) ||
-	    nla_put_u64_64bit(skb, FASTMAP_A_SIZE_BYTES, inst->size_bytes,
+	    nla_put_u32(skb, FASTMAP_A_DEV,
+			inst->bdev ? new_encode_dev(inst->bdev->bd_dev) :
+				     inst->file_dev) ||
+	    nla_put_u64_64bit(skb, FASTMAP_A_SIZE_BYTES, fm_inst_size(inst),
 			      FASTMAP_A_PAD) ||
+	    fm_put_file(skb, inst) ||
 	    nla_put_u64_64bit(skb, FASTMAP_A_CACHE_BYTES,
 			      (u64)fm_nr_frames(inst) << PAGE_SHIFT,
 			      FASTMAP_A_PAD) ||
@@ -161,7 +180,7 @@ static int fm_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		ratio = nla_get_u32(info->attrs[FASTMAP_A_DIRTY_RATIO]);
 	if (has_wb)
 		wb_ms = nla_get_u32(info->attrs[FASTMAP_A_WB_INTERVAL_MS]);
-	err = fm_instance_attach(nla_data(info->attrs[FASTMAP_A_DEVICE]),
+	err = fm_instance_attach(nla_data(info->attrs[FASTMAP_A_DEVICE]), NULL,
 				 nla_data(info->attrs[FASTMAP_A_NAME]),
 				 nla_get_u64(info->attrs[FASTMAP_A_CACHE_BYTES]),
 				 batch, ratio, has_wb ? &wb_ms : NULL, &inst,
@@ -271,6 +290,7 @@ static int fm_nl_file_key(struct genl_info *info, u32 *dev, u64 *ino)
 static int fm_nl_file_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *path = info->attrs[FASTMAP_A_FILE_PATH];
+	u64 cache = 0;
 	u32 dev;
 	u64 ino;
 	int err;
@@ -280,7 +300,20 @@ static int fm_nl_file_add(struct sk_buff *skb, struct genl_info *info)
 	err = fm_nl_file_key(info, &dev, &ino);
 	if (err)
 		return err;
-	err = fm_files_add(dev, ino, path ? nla_data(path) : NULL);
+	if (info->attrs[FASTMAP_A_CACHE_BYTES]) {
+		cache = nla_get_u64(info->attrs[FASTMAP_A_CACHE_BYTES]);
+		if (cache < FASTMAP_CACHE_MIN) {
+			fm_set_msg(info->extack,
+				   "cache too small: the minimum is 256 KiB");
+			return -EINVAL;
+		}
+		if ((cache >> PAGE_SHIFT) > totalram_pages() / 2) {
+			fm_set_msg(info->extack,
+				   "cache larger than half of the system's memory");
+			return -ENOMEM;
+		}
+	}
+	err = fm_files_add(dev, ino, path ? nla_data(path) : NULL, cache);
 	if (err == -EEXIST)
 		fm_set_msg(info->extack, "file is already enabled");
 	else if (err == -ENOSPC)
@@ -290,6 +323,10 @@ static int fm_nl_file_add(struct sk_buff *skb, struct genl_info *info)
 
 static int fm_nl_file_del(struct sk_buff *skb, struct genl_info *info)
 {
+	char name[FASTMAP_NAME_MAX];
+	struct fm_instance *inst;
+	struct fm_file_entry e;
+	const char *why = NULL;
 	u32 dev;
 	u64 ino;
 	int err;
@@ -299,9 +336,34 @@ static int fm_nl_file_del(struct sk_buff *skb, struct genl_info *info)
 	err = fm_nl_file_key(info, &dev, &ino);
 	if (err)
 		return err;
-	err = fm_files_del(dev, ino);
-	if (err == -ENOENT)
+	if (!fm_files_lookup(dev, ino, &e)) {
 		fm_set_msg(info->extack, "file is not enabled");
+		return -ENOENT;
+	}
+	/* Out of the table first, so no new instance appears meanwhile. */
+	err = fm_files_del(dev, ino);
+	if (err) {
+		fm_set_msg(info->extack, "file is not enabled");
+		return err;
+	}
+	mutex_lock(&fm_instances_lock);
+	inst = fm_instance_find_file(dev, ino);
+	if (inst)
+		strscpy(name, inst->name, sizeof(name));
+	mutex_unlock(&fm_instances_lock);
+	if (!inst)
+		return 0;
+	err = fm_instance_detach(name, &why);
+	if (err == -ENOENT)	/* detached meanwhile */
+		return 0;
+	if (err == -EBUSY) {
+		fm_files_add(e.dev, e.ino, e.path, e.cache_bytes);
+		fm_set_msg(info->extack,
+			   "the file is open or mapped through fastmap: close it first");
+		return err;
+	}
+	if (err)
+		fm_set_msg(info->extack, why ? why : "detach failed");
 	return err;
 }
 
@@ -313,6 +375,8 @@ struct fm_file_dump {
 static int fm_fill_file(const struct fm_file_entry *e, void *arg)
 {
 	struct fm_file_dump *d = arg;
+	struct fm_instance *inst;
+	int err;
 	void *hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
 				d->cb->nlh->nlmsg_seq, &fm_genl_family,
 				NLM_F_MULTI, FASTMAP_CMD_FILE_GET);
@@ -322,7 +386,18 @@ static int fm_fill_file(const struct fm_file_entry *e, void *arg)
 	if (nla_put_u32(d->skb, FASTMAP_A_FILE_DEV, e->dev) ||
 	    nla_put_u64_64bit(d->skb, FASTMAP_A_FILE_INO, e->ino,
 			      FASTMAP_A_PAD) ||
-	    nla_put_string(d->skb, FASTMAP_A_FILE_PATH, e->path)) {
+	    nla_put_string(d->skb, FASTMAP_A_FILE_PATH, e->path) ||
+	    (e->cache_bytes &&
+	     nla_put_u64_64bit(d->skb, FASTMAP_A_CACHE_BYTES, e->cache_bytes,
+			       FASTMAP_A_PAD))) {
+		genlmsg_cancel(d->skb, hdr);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&fm_instances_lock);
+	inst = fm_instance_find_file(e->dev, e->ino);
+	err = inst ? nla_put_string(d->skb, FASTMAP_A_NAME, inst->name) : 0;
+	mutex_unlock(&fm_instances_lock);
+	if (err) {
 		genlmsg_cancel(d->skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -395,6 +395,28 @@ static vm_fault_t fm_err_to_fault(struct vm_fault *vmf, long err)
 			return VM_FAULT_RETRY;
 		}
 		return VM_FAULT_NOPAGE;
+	case -EINPROGRESS:
+		/*
+		 * A file instance's read would wait for the file (i_rwsem)
+		 * under mmap_lock: read it without the lock, then retry.
+		 */
+		if (fault_flag_allow_retry_first(vmf->flags) &&
+		    !(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+			struct file *file = get_file(vmf->vma->vm_file);
+			struct fm_pve *pve = vmf->vma->vm_private_data;
+			struct fm_instance *inst = pve->inst;
+			struct fm_ctx ctx = { .held_mm = NULL };
+			u64 off = vmf->pgoff;
+			struct fm_page *fp;
+
+			fm_fault_release_lock(vmf);
+			fp = fm_get_page(inst, off, &ctx, NULL);
+			if (!IS_ERR(fp))
+				fm_put_page(fp);
+			fput(file);
+			return VM_FAULT_RETRY;
+		}
+		return VM_FAULT_NOPAGE;
 	default:
 		return VM_FAULT_SIGBUS;
 	}
@@ -419,6 +441,9 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 		t0 = ktime_get_ns();
 	fm_stat_inc(inst, faults);
 	if (vmf->pgoff >= inst->nr_dev_pages)
+		return VM_FAULT_SIGBUS;
+	/* A file instance: beyond EOF is SIGBUS, as for the page cache. */
+	if (inst->bfile && ((u64)vmf->pgoff << PAGE_SHIFT) >= fm_inst_size(inst))
 		return VM_FAULT_SIGBUS;
 	ppr = kmem_cache_alloc(fm_ppr_cache, GFP_KERNEL);
 	if (!ppr)

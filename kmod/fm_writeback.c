@@ -23,11 +23,18 @@
 #define FM_WB_CHUNK		1024U	/* pages claimed per writeback round */
 #define FM_WB_KICKED		0
 
-int fm_read_page(struct fm_instance *inst, struct fm_page *fp)
+/*
+ * Read a page on a miss. -EINPROGRESS: a file instance in a page fault
+ * (@ctx->held_mm) would have to wait for the file; see fm_backing.c.
+ */
+int fm_read_page(struct fm_instance *inst, struct fm_page *fp,
+		 struct fm_ctx *ctx)
 {
 	struct bio *bio;
 	int err;
 
+	if (inst->bfile)
+		return fm_backing_read_page(inst, fp, ctx && ctx->held_mm);
 	bio = bio_alloc(inst->bdev, 1, REQ_OP_READ, GFP_NOIO);
 	bio->bi_iter.bi_sector = fp->off << (PAGE_SHIFT - SECTOR_SHIFT);
 	__bio_add_page(bio, fp->page, PAGE_SIZE, 0);
@@ -43,6 +50,23 @@ struct fm_wb_ctl {
 	int err;
 };
 
+static void fm_wb_error(struct fm_instance *inst, int err)
+{
+	errseq_set(&inst->wb_err, err);
+	fm_stat_inc(inst, write_errors);
+	fm_event_io_error(inst, err);
+}
+
+/* The write of @fp is over. */
+static void fm_wb_page_done(struct fm_page *fp)
+{
+	clear_bit(FM_PG_WRITEBACK, &fp->flags);
+	atomic_dec(&fp->pins);
+	/* Order the bit clear before the waiter check. */
+	smp_mb__after_atomic();
+	wake_up_var(&fp->flags);
+}
+
 static void fm_wb_end_io(struct bio *bio)
 {
 	struct fm_wb_ctl *ctl = bio->bi_private;
@@ -52,21 +76,12 @@ static void fm_wb_end_io(struct bio *bio)
 
 	if (err) {
 		ctl->err = err;
-		errseq_set(&inst->wb_err, err);
-		fm_stat_inc(inst, write_errors);
-		fm_event_io_error(inst, err);
+		fm_wb_error(inst, err);
 	}
 	/* One page per bvec: __bio_add_page() never merges. */
-	for (i = 0; i < bio->bi_vcnt; i++) {
-		struct page *pg = bio->bi_io_vec[i].bv_page;
-		struct fm_page *fp = (struct fm_page *)page_private(pg);
-
-		clear_bit(FM_PG_WRITEBACK, &fp->flags);
-		atomic_dec(&fp->pins);
-		/* Order the bit clear before the waiter check. */
-		smp_mb__after_atomic();
-		wake_up_var(&fp->flags);
-	}
+	for (i = 0; i < bio->bi_vcnt; i++)
+		fm_wb_page_done((struct fm_page *)
+				page_private(bio->bi_io_vec[i].bv_page));
 	bio_put(bio);
 	if (atomic_dec_and_test(&ctl->pending))
 		complete(&ctl->done);
@@ -111,6 +126,34 @@ static unsigned int fm_wb_run(struct fm_page **fps, unsigned int i,
 	while (j < n && j - i < BIO_MAX_VECS && fps[j]->off == fps[j - 1]->off + 1)
 		j++;
 	return j - i;
+}
+
+/* Result of one page written to a backing file (synchronous). */
+static void fm_wb_file_done(struct fm_instance *inst, struct fm_page *fp,
+			    int err)
+{
+	if (err == -EAGAIN) {
+		/* Would block in a page fault: the writeback worker does it. */
+		spin_lock(&fp->lock);
+		fm_mark_dirty(inst, fp);
+		spin_unlock(&fp->lock);
+		fm_writeback_kick(inst);
+	} else if (err) {
+		fm_wb_error(inst, err);
+	}
+	fm_wb_page_done(fp);
+}
+
+/* A file instance: write @fps to the file now. */
+static void fm_wb_file(struct fm_instance *inst, struct fm_page **fps,
+		      unsigned int n, struct fm_ctx *ctx)
+{
+	unsigned int ios;
+
+	ios = fm_backing_write(inst, fps, n, ctx && ctx->held_mm,
+			       fm_wb_file_done);
+	fm_stat_add(inst, wb_bios, ios);
+	fm_stat_add(inst, wb_pages, n);
 }
 
 /*
@@ -195,12 +238,20 @@ static int fm_wb_items(struct fm_instance *inst, struct fm_wb_item *items,
 		spin_unlock(&fps[i]->lock);
 	}
 
+	if (inst->bfile) {
+		u32 before = errseq_sample(&inst->wb_err);
+
+		fm_wb_file(inst, fps, m, ctx);
+		ctl.err = errseq_check(&inst->wb_err, before);
+		goto traced;
+	}
 	atomic_set(&ctl.pending, 1);
 	init_completion(&ctl.done);
 	fm_wb_submit(inst, fps, m, &ctl, opf);
 	if (atomic_dec_and_test(&ctl.pending))
 		complete(&ctl.done);
 	wait_for_completion(&ctl.done);
+traced:
 	trace_fastmap_writeback(inst->id, m, (u64)m << PAGE_SHIFT,
 				ktime_get_ns() - t0, ctl.err);
 out:
@@ -310,7 +361,8 @@ int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush)
 		fm_wait_writeback(inst, first, last);
 	}
 	if (flush) {
-		ret = blkdev_issue_flush(inst->bdev);
+		ret = inst->bfile ? fm_backing_flush(inst) :
+				    blkdev_issue_flush(inst->bdev);
 		if (ret) {
 			errseq_set(&inst->wb_err, ret);
 			if (!err)

@@ -4,7 +4,8 @@
  *
  * Control plane: generic netlink family FASTMAP_GENL_NAME (commands below;
  * mutations need CAP_SYS_ADMIN). Data plane: ioctls on an open instance node
- * /dev/fastmap/<name>. See docs/interfaces.md for the full contract.
+ * /dev/fastmap/<name>. Per-file mode: FASTMAP_IOC_FILE_OPEN on
+ * /dev/fastmap/control. See docs/interfaces.md and docs/per-file.md.
  */
 #ifndef _UAPI_LINUX_FASTMAP_H
 #define _UAPI_LINUX_FASTMAP_H
@@ -33,9 +34,9 @@ enum fastmap_cmd {
 	FASTMAP_CMD_DETACH,	/* admin; NAME */
 	FASTMAP_CMD_GET,	/* NAME -> one instance; dump -> all instances */
 	FASTMAP_CMD_SET,	/* admin; NAME + any of CACHE_BYTES, BATCH_PAGES, DIRTY_RATIO, WB_INTERVAL_MS */
-	FASTMAP_CMD_FILE_ADD,	/* admin; FILE_DEV, FILE_INO, [FILE_PATH]: enable a file */
-	FASTMAP_CMD_FILE_DEL,	/* admin; FILE_DEV, FILE_INO */
-	FASTMAP_CMD_FILE_GET,	/* dump: the enable table */
+	FASTMAP_CMD_FILE_ADD,	/* admin; FILE_DEV, FILE_INO, [FILE_PATH, CACHE_BYTES]: enable a file */
+	FASTMAP_CMD_FILE_DEL,	/* admin; FILE_DEV, FILE_INO: also detaches its instance (EBUSY if open) */
+	FASTMAP_CMD_FILE_GET,	/* dump: the enable table (+ NAME of the file's instance, if any) */
 	FASTMAP_CMD_EVENT,	/* notification on the "events" multicast group */
 	__FASTMAP_CMD_MAX,
 };
@@ -45,7 +46,7 @@ enum fastmap_attr {
 	FASTMAP_A_UNSPEC,
 	FASTMAP_A_PAD,		/* alignment only; never sent by userspace */
 	FASTMAP_A_NAME,		/* string, instance name */
-	FASTMAP_A_DEVICE,	/* string, block device path (attach) */
+	FASTMAP_A_DEVICE,	/* string, block device path (attach; a file instance's path in replies) */
 	FASTMAP_A_CACHE_BYTES,	/* u64, DRAM cache size in bytes */
 	FASTMAP_A_BATCH_PAGES,	/* u32, eviction batch in pages */
 	FASTMAP_A_DIRTY_RATIO,	/* u32, writeback threshold, % of cache */
@@ -56,8 +57,8 @@ enum fastmap_attr {
 	FASTMAP_A_DEVICE_NAME,	/* string, kernel name of the device (reply) */
 	FASTMAP_A_WB_INTERVAL_MS, /* u32, periodic writeback, ms; 0 = off */
 	FASTMAP_A_ID,		/* u32, instance id (reply; tracepoints carry it) */
-	FASTMAP_A_FILE_DEV,	/* u32, st_dev of an enabled file, new_encode_dev() */
-	FASTMAP_A_FILE_INO,	/* u64, st_ino of an enabled file */
+	FASTMAP_A_FILE_DEV,	/* u32, st_dev of an enabled file, new_encode_dev(); also in GET replies of file instances */
+	FASTMAP_A_FILE_INO,	/* u64, st_ino of an enabled file; also in GET replies of file instances */
 	FASTMAP_A_FILE_PATH,	/* string, path as given (informational) */
 	FASTMAP_A_EVENT,	/* u32, enum fastmap_event */
 	FASTMAP_A_EVENT_VALUE,	/* u64, event detail (see enum fastmap_event) */
@@ -86,6 +87,7 @@ enum fastmap_stat {
 	FASTMAP_STAT_FREE_PAGES,
 	FASTMAP_STAT_CACHE_PAGES,
 	FASTMAP_STAT_EVICT_STALLS,
+	FASTMAP_STAT_OUTSIDE_WRITES,
 	__FASTMAP_STAT_MAX,
 };
 #define FASTMAP_STAT_MAX (__FASTMAP_STAT_MAX - 1)
@@ -120,6 +122,7 @@ struct fastmap_stats {
 	__u64 free_pages;	/* gauge */
 	__u64 cache_pages;	/* gauge: cache size in pages */
 	__u64 evict_stalls;	/* faults that found no free frame */
+	__u64 outside_writes;	/* file instances: modifications from outside fastmap seen */
 };
 
 /* FASTMAP_A_EVENT values; FASTMAP_A_NAME names the instance. */
@@ -131,6 +134,7 @@ enum fastmap_event {
 	FASTMAP_EVENT_IO_ERROR,		/* VALUE: errno (positive) of a failed read/write */
 	FASTMAP_EVENT_EVICT_STALL,	/* VALUE: faults that stalled since the last event */
 	FASTMAP_EVENT_CACHE_PRESSURE,	/* VALUE: free frames when eviction could not keep up */
+	FASTMAP_EVENT_OUTSIDE_WRITE,	/* VALUE: file size after a write/truncate from outside fastmap */
 };
 
 
@@ -145,9 +149,33 @@ struct fastmap_range {
 #define FASTMAP_SYNC_EVICT	(1U << 1)	/* then drop the clean cached pages of the range */
 #define FASTMAP_SYNC_ALL	(FASTMAP_SYNC_WAIT | FASTMAP_SYNC_EVICT)
 
+/*
+ * FASTMAP_IOC_FILE_OPEN, on /dev/fastmap/control (mode 0666): @fd is an open
+ * regular file of the caller that an administrator enabled (FILE_ADD). The
+ * ioctl returns a new file descriptor (O_CLOEXEC) on the file's fastmap
+ * instance, created at first use and named "f<dev>.<ino>" (hex), with the
+ * access mode and O_SYNC/O_DSYNC of @fd: mmap(MAP_SHARED), read/write/
+ * pread/pwrite, lseek, fsync and the instance ioctls work on it; a write
+ * past the end extends the file. Errors: EBADF bad @fd; EINVAL @flags or not
+ * a regular file; ENOENT the file is not enabled; EOPNOTSUPP the file
+ * system is not ext4 or xfs; EBUSY the file is mmapped without fastmap;
+ * EACCES @fd is open with O_PATH, or for writing while the instance could
+ * only open the file read-only.
+ */
+struct fastmap_file_open {
+	__s32 fd;			/* in */
+	__u32 flags;			/* in: must be 0 */
+	__u64 size_bytes;		/* out: file size */
+	char name[FASTMAP_NAME_MAX];	/* out: instance name */
+};
+
 #define FASTMAP_IOC_MAGIC	0xFA
 #define FASTMAP_IOC_GET_INFO	_IOR(FASTMAP_IOC_MAGIC, 1, struct fastmap_info)
 #define FASTMAP_IOC_GET_STATS	_IOR(FASTMAP_IOC_MAGIC, 2, struct fastmap_stats)
 #define FASTMAP_IOC_SYNC_RANGE	_IOW(FASTMAP_IOC_MAGIC, 3, struct fastmap_range)
+#define FASTMAP_IOC_FILE_OPEN	_IOWR(FASTMAP_IOC_MAGIC, 4, struct fastmap_file_open)
+
+/* The control node, for FASTMAP_IOC_FILE_OPEN. */
+#define FASTMAP_CONTROL_NODE	"/dev/fastmap/control"
 
 #endif /* _UAPI_LINUX_FASTMAP_H */

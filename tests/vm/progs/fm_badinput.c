@@ -1270,11 +1270,13 @@ static void check_detach(struct nl_sock *s, int *fd, void **map)
 		  NEED_MSG, 0);
 }
 
-/* 14. the control node has no ioctls. */
+/* 14. the control node: FILE_OPEN only, with every bad input refused. */
 static void check_control(void)
 {
+	struct fastmap_file_open req;
 	struct fastmap_info info;
-	int fd, ret;
+	char tmpl[] = "/tmp/fm_badinput.XXXXXX";
+	int fd, ret, tfd, pfd;
 
 	fd = open_node("/dev/fastmap/control", O_RDONLY);
 	if (!expect_sys("open /dev/fastmap/control -> 0", fd, errno, 0))
@@ -1283,6 +1285,38 @@ static void check_control(void)
 	expect_sys("control: unknown ioctl -> ENOTTY", ret, errno, ENOTTY);
 	ret = ioctl(fd, FASTMAP_IOC_GET_INFO, &info);
 	expect_sys("control: GET_INFO -> ENOTTY", ret, errno, ENOTTY);
+	ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, (void *)8);
+	expect_sys("control: FILE_OPEN with a bad pointer -> EFAULT", ret,
+		   errno, EFAULT);
+	memset(&req, 0, sizeof(req));
+	req.fd = -1;
+	ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, &req);
+	expect_sys("control: FILE_OPEN fd -1 -> EBADF", ret, errno, EBADF);
+	req.fd = fd;
+	ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, &req);
+	expect_sys("control: FILE_OPEN of a character device -> EINVAL", ret,
+		   errno, EINVAL);
+	tfd = mkstemp(tmpl);
+	if (tfd >= 0) {
+		req.fd = tfd;
+		req.flags = 1;
+		ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, &req);
+		expect_sys("control: FILE_OPEN with unknown flags -> EINVAL",
+			   ret, errno, EINVAL);
+		req.flags = 0;
+		ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, &req);
+		expect_sys("control: FILE_OPEN of a file not enabled -> ENOENT",
+			   ret, errno, ENOENT);
+		pfd = open(tmpl, O_PATH);
+		req.fd = pfd;
+		ret = ioctl(fd, FASTMAP_IOC_FILE_OPEN, &req);
+		expect_sys2("control: FILE_OPEN of an O_PATH fd -> EBADF/EACCES",
+			    ret, errno, EBADF, EACCES);
+		if (pfd >= 0)
+			close(pfd);
+		close(tfd);
+		unlink(tmpl);
+	}
 	close(fd);
 }
 

@@ -115,7 +115,7 @@ check_out "list --json shows both instances" '"name": "vm0"' fastmapctl list --j
 check "udev rule installed" test -f /usr/lib/udev/rules.d/60-fastmap.rules
 udevadm settle 2>/dev/null
 check_out "instance nodes are root:disk 0660 (udev rule)" '^root:disk:660$' stat -c %U:%G:%a /dev/fastmap/vm0
-check_out "the control node stays root:root 0600" '^root:root:600$' stat -c %U:%G:%a /dev/fastmap/control
+check_out "the control node is root:root 0666 (per-file mode's FILE_OPEN)" '^root:root:666$' stat -c %U:%G:%a /dev/fastmap/control
 check_fail "a user outside group disk cannot open an instance node" 1 'Permission denied' \
 	runuser -u fmuser -- dd if=/dev/fastmap/vm0 of=/dev/null bs=4k count=1
 check_out "policy show names the admin file" '/etc/fastmap/fastmapd.json' fastmapctl policy show
