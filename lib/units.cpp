@@ -245,7 +245,15 @@ Result<std::uint64_t> parse_duration_ms(std::string_view text) {
                                  "': expected a whole number, optionally followed by ms, s, "
                                  "min or h"};
     }
-    const std::string_view suffix = text.substr(pos);
+    // Spaces before the unit, as parse_size() allows: format_duration_ms() output parses back.
+    std::size_t unit_at = pos;
+    while (unit_at < text.size() && text[unit_at] == ' ') {
+        ++unit_at;
+    }
+    const std::string_view suffix = text.substr(unit_at);
+    if (unit_at != pos && suffix.empty()) {
+        return Error{EINVAL, "invalid duration '" + shown + "': trailing spaces"};
+    }
     std::uint64_t mult = 0;
     if (suffix.empty() || iequals(suffix, "ms")) {
         mult = 1;

@@ -161,6 +161,13 @@ TEST(ParseDuration, UnitsAndOff) {
     EXPECT_EQ(parse_duration_ms("0").value(), 0u);
     EXPECT_EQ(parse_duration_ms("off").value(), 0u);
     EXPECT_EQ(parse_duration_ms("OFF").value(), 0u);
+    // What format_duration_ms() prints parses back (found by tools/fuzz-host.sh).
+    EXPECT_EQ(parse_duration_ms("2 h").value(), 7200000u);
+    EXPECT_EQ(parse_duration_ms("250 ms").value(), 250u);
+    for (std::uint64_t ms : {0ULL, 1ULL, 1000ULL, 60000ULL, 3600000ULL, 7201000ULL}) {
+        EXPECT_EQ(parse_duration_ms(format_duration_ms(ms)).value(), ms);
+    }
+    EXPECT_EQ(parse_duration_ms("5 ").error().code, EINVAL);
     EXPECT_EQ(parse_duration_ms("18446744073709551615h").error().code, ERANGE);
     for (const char* bad : {"", "s", "5m", "5 s", "1.5s", "-5s", "5sec", "on"}) {
         auto r = parse_duration_ms(bad);
