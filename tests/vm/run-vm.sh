@@ -56,6 +56,10 @@ usage: tests/vm/run-vm.sh --kernel KVER|6.1|6.12 [options] --suite SCRIPT [-- AR
   --suite SCRIPT     script run as root in the guest (cwd /tmp) with ARGS
   --systemd          boot a Debian root file system with systemd as PID 1 and a
                      system bus instead of busybox (built once as root, cached)
+  --hotplug          put the NVMe controller (qemu id "nvme0") behind a PCIe
+                     root port and let the suite ask for "device_del nvme0" by
+                     printing "FASTMAP-HOST: device_del nvme0" on the console
+                     (the only monitor command honoured)
 Exit: the suite's status; 3 suite passed but dmesg has a kernel complaint;
       4 no result from the guest (panic/crash); 124 timeout; 2 usage/host error.
 EOF
@@ -81,7 +85,7 @@ to_bytes() {
 shquote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 kernel='' smp=2 mem=2G timeout=600 nvme_size=1G pmem_size=512M nvme_image=''
-expect_fail='' keep=0 suite='' append='' systemd=0
+expect_fail='' keep=0 suite='' append='' systemd=0 hotplug=0 hpid=''
 modules=() kmods=() bins=() files=() envs=() suite_args=()
 while (($#)); do
 	case $1 in
@@ -115,6 +119,7 @@ while (($#)); do
 		;;
 	--keep) keep=1 && shift ;;
 	--systemd) systemd=1 && shift ;;
+	--hotplug) hotplug=1 && shift ;;
 	-h | --help) usage && exit 0 ;;
 	--) shift && suite_args=("$@") && break ;;
 	*) usage >&2 && die "unknown argument '$1'" ;;
@@ -169,7 +174,7 @@ qpid='' spid=''
 # shellcheck disable=SC2317 # invoked by trap
 cleanup() {
 	local pid
-	for pid in $qpid $spid; do
+	for pid in $qpid $spid $hpid; do
 		kill "$pid" 2>/dev/null || true
 	done
 	if ((keep)); then
@@ -540,6 +545,16 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,la57=off -smp "$smp"
 	-kernel "$boot_kernel" -initrd "$initrd" -append "$cmdline"
 	-chardev "stdio,id=con,signal=off,logfile=$work/console.log"
 	-serial chardev:con)
+# --hotplug: q35's root bus is not hot-pluggable; a PCIe root port is. The
+# monitor is a pair of FIFOs (bash cannot talk to a unix socket).
+nvme_bus=''
+if ((hotplug)); then
+	nvme_bus=',bus=rp1'
+	mkfifo "$work/mon.in" "$work/mon.out"
+	# shellcheck disable=SC2054
+	qemu+=(-device pcie-root-port,id=rp1,chassis=1,slot=1
+		-chardev "pipe,id=mon0,path=$work/mon" -mon chardev=mon0,mode=readline)
+fi
 if [[ -n $nvme_image ]]; then
 	# A persistent image (crash tests boot twice on one disk): create it only
 	# if missing, never truncate or delete it.
@@ -551,12 +566,12 @@ if [[ -n $nvme_image ]]; then
 	[[ $nvme_file != *,* ]] || die "--nvme-image '$nvme_file' must not contain a comma (qemu -drive syntax)"
 	# shellcheck disable=SC2054
 	qemu+=(-drive "file=$nvme_file,if=none,id=nv0,format=raw"
-		-device nvme,serial=fastmap0,drive=nv0)
+		-device "nvme,id=nvme0,serial=fastmap0,drive=nv0$nvme_bus")
 elif ((nvme_b > 0)); then
 	truncate -s "$nvme_b" "$work/nvme.img"
 	# shellcheck disable=SC2054
 	qemu+=(-drive "file=$work/nvme.img,if=none,id=nv0,format=raw"
-		-device nvme,serial=fastmap0,drive=nv0)
+		-device "nvme,id=nvme0,serial=fastmap0,drive=nv0$nvme_bus")
 fi
 if ((pmem_b > 0)); then
 	memopt="$memopt,slots=2,maxmem=$(((mem_b + pmem_b) >> 20))M"
@@ -585,6 +600,23 @@ early_emulator_crash() {
 	return 0
 }
 
+# --hotplug: forward the suite's "FASTMAP-HOST: device_del nvme0" requests to
+# the QEMU monitor; nothing else is honoured.
+hotplug_watch() {
+	local line
+	cat "$work/mon.out" >"$work/monitor.log" 2>/dev/null &
+	exec 3>"$work/mon.in"
+	tail -n +1 --pid="$qpid" -F "$work/console.log" 2>/dev/null | while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		*"FASTMAP-HOST: device_del nvme0"*)
+			log "hotplug: the suite asked for device_del nvme0"
+			echo "device_del nvme0" >&3
+			;;
+		esac
+	done
+}
+
 boot_once() {
 	log "kernel $kver, suite ${suite##*/}, smp $smp, mem $mem, timeout ${timeout}s" \
 		"(initramfs ready in $(since "$t_start")s)"
@@ -596,6 +628,11 @@ boot_once() {
 	cat_pid=$!
 	"${qemu[@]}" </dev/null >&"$confd" &
 	qpid=$!
+	hpid=''
+	if ((hotplug)); then
+		hotplug_watch &
+		hpid=$!
+	fi
 	exec {confd}>&-
 	sleep "$timeout" &
 	spid=$!
@@ -649,6 +686,11 @@ boot_once() {
 			log "PASSED: suite passed and dmesg is clean after ${secs}s"
 			result=0
 		fi
+	fi
+	if [[ -n $hpid ]]; then
+		kill "$hpid" 2>/dev/null || true
+		wait "$hpid" 2>/dev/null || true
+		hpid=''
 	fi
 }
 
