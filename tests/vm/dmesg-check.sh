@@ -18,6 +18,28 @@ dmesg_check() {
 	re="$re|soft lockup|hung_task|rcu_sched detected stall|rcu_preempt detected stall"
 	re="$re|list_add corruption|list_del corruption|refcount_t:|Kernel panic"
 	verdict=clean
+	if [ "${FASTMAP_KMEMLEAK:-0}" = 1 ]; then
+		# Debug kernel: look for leaks now (two scans, as kmemleak's
+		# documentation advises: an object is reported once it was
+		# unreferenced in two scans).
+		grep -qs ' /sys/kernel/debug ' /proc/mounts ||
+			mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+		if [ -w /sys/kernel/debug/kmemleak ]; then
+			echo scan >/sys/kernel/debug/kmemleak
+			sleep 6
+			echo scan >/sys/kernel/debug/kmemleak
+			if [ -s /sys/kernel/debug/kmemleak ]; then
+				say "kmemleak: suspected memory leaks:"
+				head -n 60 /sys/kernel/debug/kmemleak
+				verdict=complaint
+			else
+				say "kmemleak: no leaks"
+			fi
+		else
+			say "kmemleak requested but /sys/kernel/debug/kmemleak is missing"
+			verdict=complaint
+		fi
+	fi
 	dmesg >/run/dmesg.txt
 	if [ -e /run/fastmap-expect-oom ]; then
 		# A suite that provokes the OOM killer on purpose (suites/pressure.sh)

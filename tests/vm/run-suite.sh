@@ -6,7 +6,7 @@
 #   --module BUILD/kmod/<release>/fastmap.ko
 #   --bin    BUILD/tests/vm/fm_*  (every program listed in BUILD/tests/vm/vm-progs.txt)
 #   --bin    BUILD/cli/fastmapctl
-#   --bin    BUILD/bench/fmbench  (when it exists)
+#   --bin    BUILD/bench/fmbench, BUILD/bench/fmgraph  (when they exist)
 # and forwards everything else to run-vm.sh.  Exits with run-vm.sh's status
 # (see tests/vm/README.md), 2 on bad arguments or a missing build product.
 set -euo pipefail
@@ -67,16 +67,18 @@ build=$(cd "$build" && pwd)
 [[ -f $suite ]] || die "suite '$suite' not found"
 
 # Same rule as run-vm.sh: a series means its newest installed kernel image.
+# (FASTMAP_VM_KROOT: see run-vm.sh.)
+kroot=${FASTMAP_VM_KROOT:-}
 case $kernel in
 *.*.*) kver=$kernel ;;
 *)
-	kver=$(find /boot -maxdepth 1 -name "vmlinuz-$kernel.*" -printf '%f\n' |
+	kver=$(find "$kroot/boot" -maxdepth 1 -name "vmlinuz-$kernel.*" -printf '%f\n' |
 		sed 's/^vmlinuz-//' | sort -V | tail -n 1)
-	[[ -n $kver ]] || die "no /boot/vmlinuz-$kernel.* installed (run tools/setup.sh)"
+	[[ -n $kver ]] || die "no $kroot/boot/vmlinuz-$kernel.* installed (run tools/setup.sh)"
 	;;
 esac
 
-[[ -e /boot/vmlinuz-$kver ]] || die "no /boot/vmlinuz-$kver installed (run tools/setup.sh)"
+[[ -e $kroot/boot/vmlinuz-$kver ]] || die "no $kroot/boot/vmlinuz-$kver installed (run tools/setup.sh)"
 
 hint="build first: cmake --build ${build/#"$PWD"\//}"
 ko=$build/kmod/$kver/fastmap.ko
@@ -97,6 +99,7 @@ ctl=$build/cli/fastmapctl
 [[ -f $ctl && -x $ctl ]] || die "$ctl missing; $hint"
 bins+=("$ctl")
 [[ ! -x $build/bench/fmbench ]] || bins+=("$build/bench/fmbench")
+[[ ! -x $build/bench/fmgraph ]] || bins+=("$build/bench/fmgraph")
 
 args=(--kernel "$kver" --module "$ko")
 for m in "${extra_modules[@]}"; do

@@ -139,16 +139,25 @@ for e in "${envs[@]}"; do
 done
 
 # 6.1 / 6.12 -> newest installed release of that series.
+# FASTMAP_VM_KROOT=DIR: a kernel installed under DIR (DIR/boot/vmlinuz-KVER,
+# DIR/lib/modules/KVER) instead of the host's /boot and /lib/modules: the
+# debug kernel of tools/debug-kernel.sh.
+kroot=${FASTMAP_VM_KROOT:-}
+[[ -z $kroot || -d $kroot/lib/modules ]] || die "FASTMAP_VM_KROOT=$kroot has no lib/modules"
 case $kernel in
 *.*.*) kver=$kernel ;;
 *)
-	kver=$(find /boot -maxdepth 1 -name "vmlinuz-$kernel.*" -printf '%f\n' |
+	kver=$(find "$kroot/boot" -maxdepth 1 -name "vmlinuz-$kernel.*" -printf '%f\n' |
 		sed 's/^vmlinuz-//' | sort -V | tail -n 1)
-	[[ -n $kver ]] || die "no /boot/vmlinuz-$kernel.* installed (run tools/setup.sh)"
+	[[ -n $kver ]] || die "no $kroot/boot/vmlinuz-$kernel.* installed (run tools/setup.sh)"
 	;;
 esac
-vmlinuz=/boot/vmlinuz-$kver
-kmoddir=/lib/modules/$kver
+vmlinuz=$kroot/boot/vmlinuz-$kver
+kmoddir=$kroot/lib/modules/$kver
+modprobe_root=()
+[[ -z $kroot ]] || modprobe_root=(-d "$kroot")
+# FASTMAP_VM_KMEMLEAK=1: the guest scans KMEMLEAK after the suite (debug kernel).
+[[ ${FASTMAP_VM_KMEMLEAK:-0} != 1 ]] || envs+=(FASTMAP_KMEMLEAK=1)
 [[ -r $vmlinuz ]] || die "$vmlinuz missing or unreadable (run tools/setup.sh)"
 [[ -d $kmoddir/kernel ]] || die "$kmoddir missing (run tools/setup.sh)"
 for t in qemu-system-x86_64 cpio depmod modprobe ldd; do
@@ -307,7 +316,7 @@ base=$cache/base-$kver-$key.cpio
 install_kmods() {
 	local root=$1 mods=() m line f rel dst
 	for m in "${all_kmods[@]}"; do
-		line=$(modprobe -S "$kver" --show-depends "$m" 2>&1) ||
+		line=$(modprobe "${modprobe_root[@]}" -S "$kver" --show-depends "$m" 2>&1) ||
 			die "kernel $kver has no module '$m': $line"
 		mapfile -t -O "${#mods[@]}" mods < <(sed -n 's/^insmod \([^ ]*\).*/\1/p' <<<"$line")
 	done

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The debug kernel (issue 9): Linux 6.1 from Debian's linux-source-6.1 with
+# KASAN, lockdep (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP, KMEMLEAK and DEBUG_VM
+# (config/debug-kernel/fastmap-debug.config), and the VM suites run on it.
+#
+#   tools/debug-kernel.sh build [--dir DIR] [--jobs N]
+#       extract, configure and build it; install under DIR/root (boot/ and
+#       lib/modules/), nothing outside DIR. Prints the release.
+#   tools/debug-kernel.sh test --build-dir BUILD [--dir DIR] [--suites "a b"]
+#       build fastmap.ko against it (BUILD/kmod/<release>/) and run the suites
+#       (default: datapath control fuzz hotplug pressure) with
+#       FASTMAP_VM_KROOT=DIR/root; KMEMLEAK is scanned after each suite.
+#
+# Opt-in (not in CI): the build takes long on 2 cores; durations are printed.
+set -euo pipefail
+prog=debug-kernel
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=/var/tmp/fastmap-debug-kernel
+jobs=$(nproc)
+build=''
+suites="datapath control fuzz hotplug pressure"
+die() {
+	echo "$prog: error: $*" >&2
+	exit 2
+}
+log() { echo "$prog: $*" >&2; }
+(($#)) || die "usage: tools/debug-kernel.sh build|test [options]"
+cmd=$1
+shift
+while (($#)); do
+	case $1 in
+	--dir) dir=$2; shift 2 ;;
+	--jobs) jobs=$2; shift 2 ;;
+	--build-dir) build=$2; shift 2 ;;
+	--suites) suites=$2; shift 2 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+src=$dir/linux-source-6.1
+kroot=$dir/root
+
+release() { make -s -C "$src" kernelrelease; }
+
+do_build() {
+	local t0=$SECONDS tarball=/usr/src/linux-source-6.1.tar.xz
+	[[ -r $tarball ]] || die "$tarball missing (apt-get install linux-source-6.1)"
+	local t
+	for t in flex bison bc make gcc; do
+		command -v $t >/dev/null ||
+			die "'$t' not found (apt-get install flex bison bc libelf-dev libssl-dev)"
+	done
+	mkdir -p "$dir"
+	if [[ ! -f $src/Makefile ]]; then
+		log "extracting $tarball"
+		tar -C "$dir" -xaf "$tarball"
+	fi
+	make -s -C "$src" x86_64_defconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$src" "$src/.config" \
+		"$root/config/debug-kernel/fastmap-debug.config" >/dev/null
+	make -s -C "$src" olddefconfig
+	local opt
+	for opt in KASAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK DEBUG_VM; do
+		grep -q "^CONFIG_$opt=y" "$src/.config" || die "CONFIG_$opt did not stick"
+	done
+	log "building $(release) with $jobs jobs"
+	make -s -C "$src" -j"$jobs" bzImage modules
+	local rel
+	rel=$(release)
+	rm -rf "$kroot"
+	mkdir -p "$kroot/boot"
+	cp "$src/arch/x86/boot/bzImage" "$kroot/boot/vmlinuz-$rel"
+	cp "$src/vmlinux" "$kroot/boot/vmlinux-$rel" 2>/dev/null || true
+	make -s -C "$src" INSTALL_MOD_PATH="$kroot" modules_install
+	ln -sfn "$src" "$kroot/lib/modules/$rel/build"
+	log "built and installed $rel in $((SECONDS - t0)) s"
+	echo "$rel"
+}
+
+do_test() {
+	[[ -n $build ]] || die "test needs --build-dir (a configured fastmap build)"
+	[[ -d $kroot/lib/modules ]] || die "no debug kernel in $kroot (run: $0 build)"
+	local rel out t0=$SECONDS s rc=0
+	rel=$(ls "$kroot/lib/modules")
+	out=$build/kmod/$rel
+	mkdir -p "$out/uapi"
+	cp "$root"/kmod/*.c "$root"/kmod/*.h "$root"/kmod/Kbuild "$out/"
+	cp "$root"/kmod/uapi/*.h "$out/uapi/"
+	make -s -C "$kroot/lib/modules/$rel/build" M="$out" modules
+	log "fastmap.ko for $rel built"
+	for s in $suites; do
+		local extra=()
+		case $s in
+		hotplug) extra=(--hotplug) ;;
+		pressure) extra=(--mem 1G) ;;
+		esac
+		log "suite $s on $rel"
+		if FASTMAP_VM_KROOT=$kroot FASTMAP_VM_KMEMLEAK=1 "$root/tests/vm/run-suite.sh" \
+			--build-dir "$build" --kernel "$rel" --suite "$root/tests/vm/suites/$s.sh" \
+			--timeout 3000 "${extra[@]}"; then
+			log "suite $s: PASSED"
+		else
+			log "suite $s: FAILED"
+			rc=1
+		fi
+	done
+	log "all suites on $rel in $((SECONDS - t0)) s: $([[ $rc == 0 ]] && echo PASSED || echo FAILED)"
+	return $rc
+}
+
+case $cmd in
+build) do_build ;;
+test) do_test ;;
+*) die "unknown command '$cmd' (build or test)" ;;
+esac
