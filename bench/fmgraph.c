@@ -22,6 +22,8 @@
  * result (equal between runs on the same graph: both systems must compute
  * the same answer).
  *
+ * --random: madvise(MADV_RANDOM) on the mapping (stock mmap then reads only
+ * the faulting page instead of reading around it; fastmap never reads ahead).
  * --seconds S bounds a run: work stops at the deadline, the line then says
  * "complete": false and the rate (mteps) is over the edges traversed so far;
  * the checksum is only meaningful for complete runs. Under a tight memory
@@ -81,6 +83,7 @@ static double now(void)
 }
 
 static double deadline;		/* 0: none */
+static int advise_random;	/* --random: madvise(MADV_RANDOM) the mapping */
 static atomic_int expired;
 
 static int past_deadline(void)
@@ -218,6 +221,9 @@ static void open_graph(const char *path, struct graph *g)
 	if (g->map == MAP_FAILED)
 		die("cannot map %s", path);
 	close(fd);
+	/* Stock mmap reads around each miss; MADV_RANDOM turns that off. */
+	if (advise_random && madvise(g->map, len, MADV_RANDOM))
+		die("madvise %s", path);
 	g->map_len = len;
 	g->n = h.n;
 	g->m = h.m;
@@ -333,7 +339,7 @@ static int cmd_bfs(const char *path, unsigned int sources, unsigned int nthreads
 	for (t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
 	printf("{\"app\": \"bfs\", \"sources\": %u, \"threads\": %u, \"seconds\": %.3f, "
-	       "\"edges\": %" PRIu64 ", \"mteps\": %.3f, \"reached\": %" PRIu64
+	       "\"edges\": %" PRIu64 ", \"mteps\": %.5f, \"reached\": %" PRIu64
 	       ", \"checksum\": %" PRIu64 ", \"complete\": %s}\n",
 	       sources, nthreads, t0, (uint64_t)atomic_load(&b.edges),
 	       (double)atomic_load(&b.edges) / t0 / 1e6, reached, check,
@@ -420,7 +426,7 @@ static int cmd_pagerank(const char *path, unsigned int iters, unsigned int nthre
 			top = rank[i];
 	}
 	printf("{\"app\": \"pagerank\", \"iterations\": %u, \"threads\": %u, \"seconds\": %.3f, "
-	       "\"edges\": %" PRIu64 ", \"mteps\": %.3f, \"checksum\": %" PRIu64
+	       "\"edges\": %" PRIu64 ", \"mteps\": %.5f, \"checksum\": %" PRIu64
 	       ", \"complete\": %s}\n",
 	       iters, nthreads, t0, (uint64_t)atomic_load(&p.edges),
 	       (double)atomic_load(&p.edges) / t0 / 1e6,
@@ -450,7 +456,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: fmgraph gen|bfs|pagerank PATH [--vertices N] [--degree D] "
-				"[--seed S] [--sources K] [--iters I] [--threads T] [--seconds S]\n");
+				"[--seed S] [--sources K] [--iters I] [--threads T] [--seconds S] [--random]\n");
 		return 2;
 	}
 	for (i = 3; i < argc; i++) {
@@ -470,9 +476,12 @@ int main(int argc, char **argv)
 			threads = num(v, a);
 		else if (!strcmp(a, "--seconds"))
 			secs = num(v, a);
+		else if (!strcmp(a, "--random"))
+			advise_random = 1;
 		else
 			die("unknown option %s", a);
-		i++;
+		if (strcmp(a, "--random"))
+			i++;	/* the others take a value */
 	}
 	if (!threads || threads > MAX_THREADS)
 		die("%s: 1-64", "--threads");
