@@ -85,9 +85,12 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
                     "cache, batch, dirty_ratio, wb_interval");
     get->add_flag("-j,--json", json, "JSON output");
 
-    std::string path;
+    EnableArgs enable_args;
     auto* enable = app.add_subcommand("enable", "Add a file to the enable table (root)");
-    enable->add_option("file", path, "A regular file")->required();
+    enable->add_option("file", enable_args.path, "A regular file on ext4 or xfs")->required();
+    enable->add_option("-c,--cache", enable_args.cache,
+                       "The file's fastmap cache: bytes or K, M, G, T (default: the module's "
+                       "file_cache_mb)");
 
     DisableArgs disable_args;
     std::uint64_t ino = 0;
@@ -109,11 +112,32 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
     auto* timeout_opt =
         events->add_option("-t,--timeout", timeout, "Exit after SEC seconds (fractions allowed)");
 
+    // `run` is parsed by hand (split_run_args()): everything after COMMAND is COMMAND's. This
+    // subcommand is for --help.
+    RunArgs run_args;
+    auto* run_verb = app.add_subcommand(
+        "run", "Run a command with fastmap serving its enabled files (LD_PRELOAD)");
+    run_verb->add_flag("-q,--quiet", run_args.quiet, "No warnings (statically linked COMMAND)");
+    run_verb->add_option("command", run_args.command, "COMMAND [ARGS...], after --")->required();
+
     DaemonVerbs daemon_verbs;
     daemon_verbs.add(app);
     bool no_daemon = false;
     app.add_flag("--no-daemon", no_daemon,
                  "Talk to the kernel directly even when fastmapd is running");
+
+    std::string run_error;
+    switch (split_run_args(args, run_args, run_error)) {
+        case RunSplit::kRun:
+            if (env.run != nullptr) {
+                return verb_run(run_args, *env.run, out, err);
+            }
+            return verb_run(run_args, real_run_system(), out, err);
+        case RunSplit::kError:
+            return report_usage(err, "run", run_error);
+        case RunSplit::kNotRun:
+            break;
+    }
 
     std::vector<const char*> argv{"fastmapctl"};
     for (const auto& a : args) {
@@ -182,7 +206,7 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
         return verb_get(ctl, name, key, json, out, err);
     }
     if (enable->parsed()) {
-        return verb_enable(ctl, path, out, err);
+        return verb_enable(ctl, enable_args, out, err, env.kernel);
     }
     if (disable->parsed()) {
         if (ino_opt->count() > 0) {
@@ -192,6 +216,12 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
     }
     if (files->parsed()) {
         return verb_files(ctl, json, out, err);
+    }
+    if (run_verb->parsed()) {  // (split_run_args() takes every valid `run` before parse())
+        if (env.run != nullptr) {
+            return verb_run(run_args, *env.run, out, err);
+        }
+        return verb_run(run_args, real_run_system(), out, err);
     }
     if (events->parsed()) {
         if (count_opt->count() > 0) {

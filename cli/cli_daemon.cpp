@@ -26,9 +26,6 @@ void DaemonVerbs::add(CLI::App& app) {
                                   "Hand an instance back to the policy after `set` (root)");
     restore_->add_option("name", name_, "Instance name")->required();
     restore_->add_flag("-j,--json", json_, "Print the instance as JSON");
-
-    run_ = app.add_subcommand("run", "Run a command with fastmap for its files (per-file mode)");
-    run_->add_option("command", command_, "The command and its arguments, after --")->required();
 }
 
 std::optional<int> DaemonVerbs::dispatch(const Env& env, std::ostream& out,
@@ -47,11 +44,6 @@ std::optional<int> DaemonVerbs::dispatch(const Env& env, std::ostream& out,
     }
     if (restore_->parsed()) {
         return verb_restore_defaults(env.daemon, name_, json_, out, err);
-    }
-    if (run_->parsed()) {
-        return report_usage(err, "run",
-                            "per-file mode (running unmodified programs on fastmap) is not in "
-                            "this version; enable files with `fastmapctl enable FILE`");
     }
     return std::nullopt;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The command-line part of the daemon verbs (policy validate/show/reload, decisions,
-// restore-defaults) and the reserved `run`, kept out of cli.cpp.
+// restore-defaults), kept out of cli.cpp.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -27,12 +27,10 @@ private:
     CLI::App* reload_ = nullptr;
     CLI::App* decisions_ = nullptr;
     CLI::App* restore_ = nullptr;
-    CLI::App* run_ = nullptr;
     std::string file_;
     std::string name_;
     bool json_ = false;
     std::size_t count_ = 20;
-    std::vector<std::string> command_;
 };
 
 }  // namespace fastmap::cli

@@ -39,6 +39,11 @@ public:
         say();
         return kernel_.add_file(key, path);
     }
+    Result<void> add_file_sized(const FileKey& key, std::string_view path,
+                                std::uint64_t cache_bytes) override {
+        say();
+        return kernel_.add_file_sized(key, path, cache_bytes);
+    }
     Result<void> remove_file(const FileKey& key) override {
         say();
         return kernel_.remove_file(key);

@@ -8,6 +8,7 @@
 #include "daemon_link.hpp"
 #include "dbus/client.hpp"
 #include "direct_control.hpp"
+#include "kernel_details.hpp"
 #include "netlink_control.hpp"
 #ifdef FASTMAP_HAVE_BPF_TELEMETRY
 #include "telemetry/bpf_telemetry.hpp"
@@ -64,6 +65,16 @@ bool direct_requested(const std::vector<std::string>& args) {
     return false;
 }
 
+// `run` replaces the process: it needs neither fastmapd nor netlink.
+bool is_run(const std::vector<std::string>& args) {
+    for (const auto& a : args) {
+        if (a != "--no-daemon") {
+            return a == "run";
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +83,7 @@ int main(int argc, char** argv) {
 #ifdef FASTMAP_HAVE_BPF_TELEMETRY
     env.telemetry = open_bpf_telemetry;
 #endif
-    const bool direct = direct_requested(args);
+    const bool direct = direct_requested(args) || is_run(args);
     std::unique_ptr<fastmap::dbus::DaemonClient> client;
     if (!direct) {
         auto connected =
@@ -85,7 +96,12 @@ int main(int argc, char** argv) {
     if (client) {
         ClientLink link(*client);
         env.daemon = &link;
-        rc = fastmap::cli::run(args, *client, env, std::cout, std::cerr);
+        // For what fastmapd's API cannot carry (enable --cache; file instances' files, the
+        // enable table's instances): the kernel itself.
+        fastmap::NetlinkControl kernel;
+        env.kernel = &kernel;
+        fastmap::cli::WithKernelDetails ctl(*client, kernel);
+        rc = fastmap::cli::run(args, ctl, env, std::cout, std::cerr);
     } else {
         fastmap::NetlinkControl netlink;
         // Says once, on first use, that the daemon is bypassed (not when asked to).

@@ -20,6 +20,7 @@
 namespace fastmap::cli {
 
 class DaemonLink;
+struct RunSystem;
 
 // Time for the sampling loops. The real one stops sleeping on SIGINT.
 class Ticker {
@@ -50,6 +51,10 @@ struct Env {
     TelemetryFactory telemetry;    // unset: "fastmapctl was built without BPF telemetry"
     Ticker* ticker = nullptr;      // unset: a RealTicker
     DaemonLink* daemon = nullptr;  // unset: fastmapd is not running (or --no-daemon)
+    // With the daemon: the kernel's own Control, for what fastmapd's API cannot carry (enable
+    // --cache). Unset: the Control given to run() is the kernel's.
+    Control* kernel = nullptr;
+    const RunSystem* run = nullptr;  // unset: real_run_system()
 };
 
 // Bytes per cache page (0 when the instance reports no pages).

@@ -47,6 +47,10 @@ void Table::print(std::ostream& out) const {
     }
 }
 
+std::string device_label(const InstanceInfo& info) {
+    return info.file ? "file:" + info.file->path : info.device;
+}
+
 std::string percent(std::uint64_t part, std::uint64_t whole) {
     if (whole == 0) {
         return "-";

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control.hpp"
 #include "result.hpp"
 
 namespace fastmap::cli {
@@ -29,6 +30,10 @@ private:
     std::vector<Column> columns_;
     std::vector<std::vector<std::string>> rows_;
 };
+
+// What an instance caches, for the DEVICE columns: the block device's path, or "file:PATH" for a
+// per-file instance.
+std::string device_label(const InstanceInfo& info);
 
 // "97.5%"; "-" when the denominator is 0.
 std::string percent(std::uint64_t part, std::uint64_t whole);

@@ -27,6 +27,8 @@ std::string event_detail(const Event& e) {
             return v + " stalled faults";
         case EventType::kCachePressure:
             return v + " free pages";
+        case EventType::kOutsideWrite:
+            return "written outside fastmap, size " + v;
         default:
             return e.value ? "value " + v : "";
     }

@@ -34,7 +34,7 @@ int verb_list(Control& ctl, bool json, std::ostream& out, std::ostream& err) {
                  {"OPEN", A::kRight}});
     for (const auto& info : *instances) {
         const auto& s = info.stats;
-        table.add_row({info.name, std::to_string(info.id), info.device, info.dev.str(),
+        table.add_row({info.name, std::to_string(info.id), device_label(info), info.dev.str(),
                        format_bytes(info.size_bytes), format_bytes(info.cache_bytes),
                        percent(s.cached_pages, s.cache_pages),
                        percent(s.dirty_pages, s.cache_pages), percent(s.hits, s.faults),

@@ -28,7 +28,13 @@ void print_stats(const InstanceInfo& info, std::ostream& out) {
     }
     about.add_row({"instance", info.name});
     about.add_row({"id", std::to_string(info.id)});
-    about.add_row({"device", device});
+    if (info.file) {
+        // A per-file instance: the file it serves (its device is the file's too).
+        about.add_row({"file", info.file->path + " (dev " + info.file->key.dev.str() + ", inode " +
+                                   std::to_string(info.file->key.ino) + ")"});
+    } else {
+        about.add_row({"device", device});
+    }
     about.add_row({"size", format_bytes(info.size_bytes)});
     about.add_row({"cache", format_bytes(info.cache_bytes) + " (" + std::to_string(s.cache_pages) +
                                 " pages)"});

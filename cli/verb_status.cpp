@@ -60,7 +60,8 @@ int verb_status(Control& ctl, bool json, std::ostream& out, std::ostream& err) {
                      {"OPEN", A::kRight}});
         for (const auto& info : *instances) {
             const Stats& s = info.stats;
-            table.add_row({info.name, info.device, format_bytes(s.cached_pages * page_size(info)),
+            table.add_row({info.name, device_label(info),
+                           format_bytes(s.cached_pages * page_size(info)),
                            format_bytes(info.cache_bytes), percent(s.cached_pages, s.cache_pages),
                            percent(s.dirty_pages, s.cache_pages), percent(s.hits, s.faults),
                            std::to_string(info.open_count)});

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // fastmapctl top [--once] [--interval SEC]
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -45,15 +46,17 @@ void print_frame(const std::vector<InstanceInfo>& prev, const Histograms& prev_h
         out << "no fastmap instances\n";
     } else {
         using A = Table::Align;
-        Table table({{"NAME", A::kLeft},
-                     {"FAULTS/s", A::kRight},
-                     {"HIT%", A::kRight},
-                     {"EVICT/s", A::kRight},
-                     {"SHOOTDN/s", A::kRight},
-                     {"DIRTY", A::kRight},
-                     {"CACHE", A::kRight},
-                     {"P50", A::kRight},
-                     {"P99", A::kRight}});
+        std::vector<Table::Column> columns{
+            {"NAME", A::kLeft},     {"FAULTS/s", A::kRight},  {"HIT%", A::kRight},
+            {"EVICT/s", A::kRight}, {"SHOOTDN/s", A::kRight}, {"DIRTY", A::kRight},
+            {"CACHE", A::kRight},   {"P50", A::kRight},       {"P99", A::kRight}};
+        // Per-file instances: a last column with the file they serve.
+        const bool files =
+            std::any_of(cur.begin(), cur.end(), [](const InstanceInfo& i) { return i.is_file(); });
+        if (files) {
+            columns.push_back({"FILE", A::kLeft});
+        }
+        Table table(std::move(columns));
         for (const auto& info : cur) {
             std::vector<std::string> row{info.name};
             const InstanceInfo* before = find_instance(prev, info.name);
@@ -82,6 +85,9 @@ void print_frame(const std::vector<InstanceInfo>& prev, const Histograms& prev_h
             }
             row.push_back(p50);
             row.push_back(p99);
+            if (files) {
+                row.push_back(info.file ? info.file->path : "");
+            }
             table.add_row(std::move(row));
         }
         table.print(out);
@@ -97,8 +103,12 @@ void print_footer(Control& ctl, DaemonLink* daemon, std::ostream& out) {
         out << "\nenabled files: " << files->size() << "\n";
         constexpr std::size_t kShown = 5;
         for (std::size_t i = 0; i < files->size() && i < kShown; ++i) {
-            out << "  " << (*files)[i].key.dev.str() << " " << (*files)[i].key.ino << "  "
-                << (*files)[i].path << "\n";
+            const FileEntry& f = (*files)[i];
+            out << "  " << f.key.dev.str() << " " << f.key.ino << "  " << f.path;
+            if (!f.instance.empty()) {
+                out << "  [" << f.instance << "]";
+            }
+            out << "\n";
         }
     }
     if (daemon == nullptr) {

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# cmake -DCLANG_FORMAT=... -DSOURCE_DIR=... -DDIRS="a,b" -DMODE=check|fix -P RunClangFormat.cmake
+# cmake -DCLANG_FORMAT=... -DSOURCE_DIR=... -DDIRS="a,b" [-DC_DIRS="c"] -DMODE=check|fix
+#       -P RunClangFormat.cmake
+# DIRS: *.cpp, *.hpp, *.cc, *.h; C_DIRS: also *.c.
 
 string(REPLACE "," ";" DIRS "${DIRS}")
 set(_files "")
@@ -9,6 +11,12 @@ foreach(_dir IN LISTS DIRS)
         "${SOURCE_DIR}/${_dir}/*.cc" "${SOURCE_DIR}/${_dir}/*.h")
     list(APPEND _files ${_found})
 endforeach()
+string(REPLACE "," ";" C_DIRS "${C_DIRS}")
+foreach(_dir IN LISTS C_DIRS)
+    file(GLOB_RECURSE _found LIST_DIRECTORIES false "${SOURCE_DIR}/${_dir}/*.c")
+    list(APPEND _files ${_found})
+endforeach()
+list(REMOVE_DUPLICATES _files)
 list(SORT _files)
 if(NOT _files)
     message(STATUS "clang-format: no files")

@@ -25,6 +25,32 @@ _fastmapctl() {
         return
     fi
 
+    # run [--quiet] [--] COMMAND ARGS...: from COMMAND on, complete as that command does.
+    if [[ $verb == run ]]; then
+        local j
+        for ((j = i + 1; j < COMP_CWORD; j++)); do
+            case ${COMP_WORDS[j]} in
+                --) j=$((j + 1)); break ;;
+                -q|--quiet) ;;
+                -*) ;;
+                *) break ;;
+            esac
+        done
+        if ((j < COMP_CWORD)) || [[ ${COMP_WORDS[COMP_CWORD-1]} == -- ]]; then
+            ((j > COMP_CWORD)) && j=$COMP_CWORD
+            if declare -F _command_offset >/dev/null; then
+                _command_offset "$j"
+            else
+                COMPREPLY=($(compgen -c -- "$cur"))
+            fi
+        elif [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "--quiet --help --" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -c -- "$cur"))
+        fi
+        return
+    fi
+
     # Options that take a value.
     case $prev in
         --cache|-c|--batch|-b|--name|-n|--count|--timeout|-t|--watch|-w|--interval|-i|--ino)
@@ -41,6 +67,7 @@ _fastmapctl() {
         set) opts="--json" ;;
         top) opts="--once --interval" ;;
         events) opts="--json --count --timeout" ;;
+        enable) opts="--cache" ;;
         disable) opts="--dev --ino" ;;
         decisions) opts="--json --count" ;;
         restore-defaults) opts="--json" ;;

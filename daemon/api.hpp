@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,7 +67,10 @@ public:
     virtual Result<InstanceInfo> set(std::string_view name, const SetRequest& req) = 0;
     // Unpins the instance and puts the policy's (or the kernel's) values back.
     virtual Result<InstanceInfo> restore_defaults(std::string_view name) = 0;
-    virtual Result<void> enable_file(std::string_view path) = 0;
+    // Adds path to the enable table, with cache_bytes as its instance's cache (unset: the
+    // module's default); fastmapd enables it again after a reboot until disable_file().
+    virtual Result<void> enable_file(std::string_view path,
+                                     std::optional<std::uint64_t> cache_bytes) = 0;
     virtual Result<void> disable_file(std::string_view path) = 0;
     // Reloads the policy files; on error the old policy stays and the error says why.
     virtual Result<void> reload_policy() = 0;

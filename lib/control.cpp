@@ -5,7 +5,7 @@
 
 namespace fastmap {
 
-const std::array<StatField, 17> kStatFields{{
+const std::array<StatField, 18> kStatFields{{
     {FASTMAP_STAT_FAULTS, "faults", &Stats::faults},
     {FASTMAP_STAT_HITS, "hits", &Stats::hits},
     {FASTMAP_STAT_MISSES, "misses", &Stats::misses},
@@ -23,6 +23,7 @@ const std::array<StatField, 17> kStatFields{{
     {FASTMAP_STAT_FREE_PAGES, "free_pages", &Stats::free_pages},
     {FASTMAP_STAT_CACHE_PAGES, "cache_pages", &Stats::cache_pages},
     {FASTMAP_STAT_EVICT_STALLS, "evict_stalls", &Stats::evict_stalls},
+    {FASTMAP_STAT_OUTSIDE_WRITES, "outside_writes", &Stats::outside_writes},
 }};
 
 // Every counter after UNSPEC and PAD has a field: a new counter in the uapi header fails here.
@@ -80,6 +81,14 @@ Result<InstanceInfo> decode_instance(const nl::AttrMap& attrs) {
         }
         info.stats = *stats;
     }
+    // A per-file instance names its file; FASTMAP_A_DEVICE is then the file's path too.
+    auto file_dev = nl::get_u32(attrs, FASTMAP_A_FILE_DEV);
+    auto file_ino = nl::get_u64(attrs, FASTMAP_A_FILE_INO);
+    if (file_dev && file_ino) {
+        FileIdentity file{{decode_dev(*file_dev), *file_ino}, ""};
+        file.path = nl::get_string(attrs, FASTMAP_A_FILE_PATH).value_or(info.device);
+        info.file = std::move(file);
+    }
     return info;
 }
 
@@ -89,8 +98,15 @@ Result<FileEntry> decode_file_entry(const nl::AttrMap& attrs) {
     if (!dev || !ino) {
         return Error{EPROTO, "fastmap file entry without a device or an inode number"};
     }
-    return FileEntry{{decode_dev(*dev), *ino},
-                     nl::get_string(attrs, FASTMAP_A_FILE_PATH).value_or("")};
+    FileEntry entry{{decode_dev(*dev), *ino},
+                    nl::get_string(attrs, FASTMAP_A_FILE_PATH).value_or("")};
+    entry.instance = nl::get_string(attrs, FASTMAP_A_NAME).value_or("");
+    entry.cache_bytes = nl::get_u64(attrs, FASTMAP_A_CACHE_BYTES);
+    return entry;
+}
+
+Result<void> Control::add_file_sized(const FileKey&, std::string_view, std::uint64_t) {
+    return Error{EOPNOTSUPP, "this control path cannot set a file's cache size"};
 }
 
 }  // namespace fastmap

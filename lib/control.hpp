@@ -41,6 +41,8 @@ struct Stats {
     std::uint64_t free_pages = 0;    // gauge
     std::uint64_t cache_pages = 0;   // gauge: cache size in pages
     std::uint64_t evict_stalls = 0;  // faults that found no free frame
+    // File instances: modifications of the file from outside fastmap the module noticed.
+    std::uint64_t outside_writes = 0;
 
     bool operator==(const Stats&) const = default;
 };
@@ -51,7 +53,7 @@ struct StatField {
     std::string_view key;
     std::uint64_t Stats::*member;
 };
-extern const std::array<StatField, 17> kStatFields;
+extern const std::array<StatField, 18> kStatFields;
 
 struct DevId {
     std::uint32_t major = 0;
@@ -65,6 +67,22 @@ struct DevId {
 DevId decode_dev(std::uint32_t dev);
 std::uint32_t encode_dev(DevId dev);
 
+// An entry of the enable table: a file by st_dev (as new_encode_dev() packs it) and st_ino.
+struct FileKey {
+    DevId dev;
+    std::uint64_t ino = 0;
+
+    bool operator==(const FileKey&) const = default;
+};
+
+// The file a per-file instance serves (FASTMAP_A_FILE_DEV, FILE_INO, FILE_PATH in GET replies).
+struct FileIdentity {
+    FileKey key;
+    std::string path;  // FASTMAP_A_FILE_PATH, else FASTMAP_A_DEVICE (a file instance's path)
+
+    bool operator==(const FileIdentity&) const = default;
+};
+
 struct InstanceInfo {
     std::string name;
     std::uint32_t id = 0;  // FASTMAP_A_ID: the id tracepoints carry
@@ -77,7 +95,10 @@ struct InstanceInfo {
     std::uint32_t wb_interval_ms = 0;  // periodic writeback; 0 = off
     std::uint32_t open_count = 0;
     Stats stats;
+    // Set for a per-file instance (per-file mode), unset for a block device instance.
+    std::optional<FileIdentity> file = {};
 
+    bool is_file() const { return file.has_value(); }
     bool operator==(const InstanceInfo&) const = default;
 };
 
@@ -105,17 +126,14 @@ inline constexpr std::uint32_t kDirtyRatioMax = 100;
 inline constexpr std::uint32_t kWbIntervalMaxMs = 3600000;  // one hour
 inline constexpr std::size_t kFilePathMax = 255;            // FASTMAP_A_FILE_PATH, without NUL
 
-// An entry of the enable table: a file by st_dev (as new_encode_dev() packs it) and st_ino.
-struct FileKey {
-    DevId dev;
-    std::uint64_t ino = 0;
-
-    bool operator==(const FileKey&) const = default;
-};
-
 struct FileEntry {
     FileKey key;
     std::string path;  // as given to FILE_ADD (informational; may be empty)
+    // FASTMAP_A_NAME: the file's instance while it has one ("f<dev>.<ino>" in hex), else "".
+    std::string instance = {};
+    // FASTMAP_A_CACHE_BYTES when the kernel reports it (or the caller filled it in from the
+    // instance); unset: not known (the module's default, file_cache_mb).
+    std::optional<std::uint64_t> cache_bytes = {};
 
     bool operator==(const FileEntry&) const = default;
 };
@@ -141,8 +159,13 @@ public:
     virtual Result<InstanceInfo> get(std::string_view name) = 0;
     // Changes the parameters req sets (at least one); returns the instance as it is now.
     virtual Result<InstanceInfo> set(std::string_view name, const SetRequest& req) = 0;
-    // The enable table. add_file: EEXIST when present; remove_file: ENOENT when absent.
+    // The enable table. add_file: EEXIST when present; remove_file: ENOENT when absent, EBUSY
+    // when the file is open through fastmap (its instance is detached with the entry).
     virtual Result<void> add_file(const FileKey& key, std::string_view path) = 0;
+    // add_file() with the cache size of the file's instance (FASTMAP_A_CACHE_BYTES). Control
+    // paths that cannot carry it keep this default: EOPNOTSUPP.
+    virtual Result<void> add_file_sized(const FileKey& key, std::string_view path,
+                                        std::uint64_t cache_bytes);
     virtual Result<void> remove_file(const FileKey& key) = 0;
     virtual Result<std::vector<FileEntry>> list_files() = 0;
     // A subscription to the "events" multicast group (events.hpp).

@@ -18,6 +18,7 @@ static_assert(static_cast<std::uint32_t>(EventType::kIoError) == FASTMAP_EVENT_I
 static_assert(static_cast<std::uint32_t>(EventType::kEvictStall) == FASTMAP_EVENT_EVICT_STALL);
 static_assert(static_cast<std::uint32_t>(EventType::kCachePressure) ==
               FASTMAP_EVENT_CACHE_PRESSURE);
+static_assert(static_cast<std::uint32_t>(EventType::kOutsideWrite) == FASTMAP_EVENT_OUTSIDE_WRITE);
 
 using Clock = std::chrono::steady_clock;
 
@@ -37,6 +38,8 @@ std::string_view event_type_name(EventType type) {
             return "evict_stall";
         case EventType::kCachePressure:
             return "cache_pressure";
+        case EventType::kOutsideWrite:
+            return "outside_write";
         case EventType::kUnspec:
             break;
     }

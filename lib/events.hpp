@@ -25,10 +25,11 @@ enum class EventType : std::uint32_t {
     kIoError = 4,        // value: errno (positive) of a failed read/write
     kEvictStall = 5,     // value: faults that stalled since the last event
     kCachePressure = 6,  // value: free frames when eviction could not keep up
+    kOutsideWrite = 7,   // value: file size after a write/truncate from outside fastmap
 };
 
-// "attached", "detached", "changed", "io_error", "evict_stall", "cache_pressure"; "" for a
-// value this library does not know.
+// "attached", "detached", "changed", "io_error", "evict_stall", "cache_pressure",
+// "outside_write"; "" for a value this library does not know.
 std::string_view event_type_name(EventType type);
 
 struct Event {

@@ -12,7 +12,7 @@ nlohmann::json stats_to_json(const Stats& stats) {
 }
 
 nlohmann::json instance_to_json(const InstanceInfo& info) {
-    return nlohmann::json{
+    nlohmann::json j{
         {"name", info.name},
         {"id", info.id},
         {"device", info.device},
@@ -25,6 +25,14 @@ nlohmann::json instance_to_json(const InstanceInfo& info) {
         {"open_count", info.open_count},
         {"stats", stats_to_json(info.stats)},
     };
+    if (info.file) {
+        j["file"] = nlohmann::json{
+            {"path", info.file->path},
+            {"dev", info.file->key.dev.str()},
+            {"ino", info.file->key.ino},
+        };
+    }
+    return j;
 }
 
 nlohmann::json list_to_json(const std::vector<InstanceInfo>& instances) {
@@ -47,11 +55,16 @@ nlohmann::json stats_report_to_json(const InstanceInfo& info) {
 }
 
 nlohmann::json file_entry_to_json(const FileEntry& entry) {
-    return nlohmann::json{
+    nlohmann::json j{
         {"dev", entry.key.dev.str()},
         {"ino", entry.key.ino},
         {"path", entry.path},
+        {"instance", entry.instance},
     };
+    if (entry.cache_bytes) {
+        j["cache_bytes"] = *entry.cache_bytes;
+    }
+    return j;
 }
 
 nlohmann::json files_to_json(const std::vector<FileEntry>& files) {

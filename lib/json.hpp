@@ -13,7 +13,8 @@ namespace fastmap {
 nlohmann::json stats_to_json(const Stats& stats);
 
 // {"name", "id", "device", "dev": "8:16", "size_bytes", "cache_bytes", "batch_pages",
-//  "dirty_ratio", "wb_interval_ms", "open_count", "stats": {...}}
+//  "dirty_ratio", "wb_interval_ms", "open_count", "stats": {...}}, plus for a per-file instance
+//  "file": {"path", "dev": "8:1", "ino"} (absent for block device instances)
 nlohmann::json instance_to_json(const InstanceInfo& info);
 
 // `fastmapctl list --json`: {"instances": [instance, ...]}
@@ -24,7 +25,8 @@ nlohmann::json list_to_json(const std::vector<InstanceInfo>& instances);
 // (= stats.dirty_pages, in pages); cache_bytes is already top-level.
 nlohmann::json stats_report_to_json(const InstanceInfo& info);
 
-// {"dev": "8:1", "ino": 1234, "path": "/data/db"}
+// {"dev": "8:1", "ino": 1234, "path": "/data/db", "instance": "f801.4d2" or "" (none)}, plus
+// "cache_bytes" when entry.cache_bytes is known
 nlohmann::json file_entry_to_json(const FileEntry& entry);
 
 // `fastmapctl files --json`: {"files": [entry, ...]}

@@ -25,6 +25,8 @@ public:
     Result<InstanceInfo> get(std::string_view name) override;
     Result<InstanceInfo> set(std::string_view name, const SetRequest& req) override;
     Result<void> add_file(const FileKey& key, std::string_view path) override;
+    Result<void> add_file_sized(const FileKey& key, std::string_view path,
+                                std::uint64_t cache_bytes) override;
     Result<void> remove_file(const FileKey& key) override;
     Result<std::vector<FileEntry>> list_files() override;
     // An EventSubscriber on a socket of its own.
@@ -40,6 +42,9 @@ private:
     nl::MessageBuilder message(std::uint8_t cmd) const;
     // The instance in a reply to ATTACH or SET; a GET of name when the kernel only ACKed.
     Result<InstanceInfo> instance_reply(const nl::Reply& reply, std::string_view name);
+    // FILE_ADD, with FASTMAP_A_CACHE_BYTES when cache_bytes is set.
+    Result<void> file_add(const FileKey& key, std::string_view path,
+                          std::optional<std::uint64_t> cache_bytes);
 
     std::unique_ptr<nl::GenlClient> client_;
     std::optional<nl::GenlFamily> family_;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // NetlinkControl: the enable table (FASTMAP_CMD_FILE_ADD, FILE_DEL, FILE_GET).
+#include <cstring>
+
 #include "fastmap.h"
 #include "netlink_control.hpp"
 
@@ -16,6 +18,16 @@ void put_file_key(nl::MessageBuilder& msg, const FileKey& key) {
 }  // namespace
 
 Result<void> NetlinkControl::add_file(const FileKey& key, std::string_view path) {
+    return file_add(key, path, std::nullopt);
+}
+
+Result<void> NetlinkControl::add_file_sized(const FileKey& key, std::string_view path,
+                                            std::uint64_t cache_bytes) {
+    return file_add(key, path, cache_bytes);
+}
+
+Result<void> NetlinkControl::file_add(const FileKey& key, std::string_view path,
+                                      std::optional<std::uint64_t> cache_bytes) {
     if (path.size() > kFilePathMax) {
         return Error{ENAMETOOLONG,
                      "path is longer than " + std::to_string(kFilePathMax) + " bytes"};
@@ -26,6 +38,14 @@ Result<void> NetlinkControl::add_file(const FileKey& key, std::string_view path)
     }
     auto msg = message(FASTMAP_CMD_FILE_ADD);
     put_file_key(msg, key);
+    if (cache_bytes) {
+        // A second u64 cannot land 8-byte aligned after FILE_INO without a FASTMAP_A_PAD, which
+        // the kernel's strict validation refuses: it goes unaligned (the kernel reads u64
+        // attributes with nla_get_u64(), a memcpy).
+        std::uint8_t raw[sizeof(std::uint64_t)];
+        std::memcpy(raw, &*cache_bytes, sizeof(raw));
+        msg.put_bytes(FASTMAP_A_CACHE_BYTES, raw);
+    }
     if (!path.empty()) {
         msg.put_string(FASTMAP_A_FILE_PATH, path);
     }

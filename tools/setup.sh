@@ -4,7 +4,7 @@
 # Used by both README commands and by .ci/run.  Safe to run repeatedly.
 set -euo pipefail
 
-stamp=/var/lib/fastmap-setup.v2
+stamp=/var/lib/fastmap-setup.v3 # bump when the package set changes
 if [ -f "$stamp" ] && [ "${FASTMAP_SETUP_FORCE:-0}" != 1 ]; then
 	echo "setup: already done ($stamp); FASTMAP_SETUP_FORCE=1 redoes it"
 	exit 0
@@ -42,6 +42,7 @@ pkgs=(
 	googletest libgtest-dev libgmock-dev
 	qemu-system-x86 busybox-static mmdebstrap dbus-daemon
 	e2fsprogs xfsprogs dmsetup xz-utils zstd
+	lmdb-utils # mdb_load/mdb_dump/mdb_stat: per-file mode VM tests (tests/vm/suites/perfile.sh)
 	clang-format
 )
 

@@ -5,7 +5,6 @@
 #include <sstream>
 #include <utility>
 
-#include "files.hpp"
 #include "policy/policy_loader.hpp"
 #include "units.hpp"
 
@@ -84,7 +83,9 @@ Result<void> Daemon::start() {
         from += (from.empty() ? "" : ", ") + src;
     }
     log_.log(LogLevel::kInfo, "policy loaded from " + from);
+    load_state();
     attach_from_policy();
+    apply_files("at start");
     return ok();
 }
 
@@ -179,6 +180,7 @@ void Daemon::tick() {
         log_.log(LogLevel::kInfo, "the module answers again");
         module_missing_logged_ = false;
         attach_from_policy();
+        apply_files("now that the module answers");
     }
     note_instances(*instances);
     const Observation obs = observe(*instances);
@@ -248,7 +250,9 @@ void Daemon::apply(const Decision& d) {
         }
         case DecisionKind::kFileEnable:
             done = ctl_.add_file(d.file, d.target);
-            if (!done && done.error().code == EEXIST) {
+            if (done) {
+                remember_auto(d);
+            } else if (done.error().code == EEXIST) {
                 done = ok();
             }
             break;
@@ -404,44 +408,6 @@ Result<InstanceInfo> Daemon::restore_defaults(std::string_view name) {
     return info;
 }
 
-Result<void> Daemon::enable_file(std::string_view path) {
-    auto file = resolve_file(path);
-    if (!file) {
-        return std::move(file).error();
-    }
-    auto added = ctl_.add_file(file->key, file->path);
-    if (added) {
-        log_.log(LogLevel::kNotice, "operator enabled " + file->path);
-    }
-    return added;
-}
-
-Result<void> Daemon::disable_file(std::string_view path) {
-    auto file = resolve_file(path);
-    if (file) {
-        auto removed = ctl_.remove_file(file->key);
-        if (removed) {
-            log_.log(LogLevel::kNotice, "operator disabled " + file->path);
-        }
-        return removed;
-    }
-    // The file may be gone: find its entry by the path it was enabled with.
-    auto entries = ctl_.list_files();
-    if (!entries) {
-        return std::move(entries).error();
-    }
-    for (const auto& e : *entries) {
-        if (e.path == path) {
-            auto removed = ctl_.remove_file(e.key);
-            if (removed) {
-                log_.log(LogLevel::kNotice, "operator disabled " + e.path + " (file gone)");
-            }
-            return removed;
-        }
-    }
-    return std::move(file).error();
-}
-
 Result<void> Daemon::reload_policy() {
     LoadResult loaded = host_.load_policy();
     if (!loaded.ok() || !loaded.policy) {
@@ -460,6 +426,7 @@ Result<void> Daemon::reload_policy() {
     rec.applied = true;
     record(std::move(rec));
     attach_from_policy();
+    apply_files("after the reload");
     return ok();
 }
 

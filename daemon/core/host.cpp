@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "core/host.hpp"
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <time.h>
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -32,6 +37,32 @@ std::uint32_t module_param(const char* name, std::uint32_t fallback) {
     std::uint32_t v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     return ec == std::errc() ? v : fallback;
+}
+
+// The name of a file system that cannot serve per-file mode, for the warning.
+std::string fs_name(std::uint64_t magic) {
+    switch (magic) {
+        case TMPFS_MAGIC:
+            return "tmpfs";
+        case BTRFS_SUPER_MAGIC:
+            return "btrfs";
+        case NFS_SUPER_MAGIC:
+            return "nfs";
+        case OVERLAYFS_SUPER_MAGIC:
+            return "overlayfs";
+        case F2FS_SUPER_MAGIC:
+            return "f2fs";
+        case SQUASHFS_MAGIC:
+            return "squashfs";
+        case 0x2fc12fc1:
+            return "zfs";
+        default:
+            break;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "file system type 0x%llx",
+                  static_cast<unsigned long long>(magic));
+    return buf;
 }
 
 }  // namespace
@@ -76,6 +107,20 @@ std::uint32_t RealHost::default_dirty_ratio() {
 
 std::uint32_t RealHost::default_wb_interval_ms() {
     return module_param("writeback_interval_ms", 5000);
+}
+
+Result<void> RealHost::check_file_system(const std::string& path) {
+    struct statfs st {};
+    if (::statfs(path.c_str(), &st) < 0) {
+        const int err = errno;
+        return Error{err, path + ": " + std::strerror(err)};
+    }
+    const auto magic = static_cast<std::uint64_t>(st.f_type) & 0xffffffffULL;
+    if (magic == EXT4_SUPER_MAGIC || magic == XFS_SUPER_MAGIC) {
+        return {};
+    }
+    return Error{EOPNOTSUPP, "file system not supported: " + path + " is on " + fs_name(magic) +
+                                 "; per-file mode needs ext4 or xfs"};
 }
 
 }  // namespace fastmap::daemon

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "engine/engine.hpp"
@@ -24,6 +25,10 @@ public:
     virtual std::uint32_t default_batch_pages() = 0;
     virtual std::uint32_t default_dirty_ratio() = 0;
     virtual std::uint32_t default_wb_interval_ms() = 0;
+    // Whether the file system of path (an existing file) can serve per-file mode: ext4 or xfs.
+    // EOPNOTSUPP naming the file system otherwise. Checked before fastmapd enables a file from
+    // the policy or from its state file.
+    virtual Result<void> check_file_system(const std::string& path) = 0;
 };
 
 enum class LogLevel { kError = 3, kWarning = 4, kNotice = 5, kInfo = 6, kDebug = 7 };
@@ -40,7 +45,8 @@ public:
     void log(LogLevel level, std::string_view message) override;
 };
 
-// The real host: clock_gettime, /proc, the policy paths, /sys/module/fastmap/parameters.
+// The real host: clock_gettime, /proc, the policy paths, /sys/module/fastmap/parameters,
+// statfs().
 class RealHost final : public Host {
 public:
     explicit RealHost(PolicyPaths paths) : paths_(std::move(paths)) {}
@@ -51,6 +57,7 @@ public:
     std::uint32_t default_batch_pages() override;
     std::uint32_t default_dirty_ratio() override;
     std::uint32_t default_wb_interval_ms() override;
+    Result<void> check_file_system(const std::string& path) override;
 
 private:
     PolicyPaths paths_;

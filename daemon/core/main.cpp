@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
     fastmap::daemon::Options opt;
     CLI::App app{"fastmapd: the fastmap policy daemon (runs under systemd)", "fastmapd"};
     app.add_option("--root", opt.root,
-                   "Read the policy below this directory instead of / (testing)");
+                   "Read the policy and keep the state file (var/lib/fastmap/files.json) below "
+                   "this directory instead of / (testing)");
     app.add_option("--bus-address", opt.bus_address,
                    "Serve on this D-Bus address instead of the system bus (testing)");
     app.add_flag("--no-telemetry", opt.no_telemetry, "Do not load the BPF programs");

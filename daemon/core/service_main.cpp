@@ -135,6 +135,7 @@ int on_sighup(sd_event_source* /*s*/, const signalfd_siginfo* /*si*/, void* user
     }
     if (loop.service != nullptr) {
         loop.service->policy_changed();
+        loop.service->files_changed();  // the reload may enable or disable the policy's files
     }
     sd_notify(0, "READY=1");
     notify_status(*loop.daemon);
@@ -192,6 +193,7 @@ int service_main(const Options& opt) {
     NetlinkControl ctl;
     ProcMapsResolver paths("/proc");
     Daemon daemon(ctl, host, log, &paths);
+    daemon.set_state_file(state_file_under(opt.root.empty() ? "/" : opt.root));
     if (auto started = daemon.start(); !started) {
         log.log(LogLevel::kError, "invalid policy, not starting:\n" + started.error().message);
         sd_notifyf(0, "STATUS=invalid policy\nERRNO=%d", EINVAL);

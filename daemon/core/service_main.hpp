@@ -8,7 +8,7 @@
 namespace fastmap::daemon {
 
 struct Options {
-    std::string root;         // policy files below this directory ("" = /)
+    std::string root;         // policy files and the state file below this directory ("" = /)
     std::string bus_address;  // "" = the system bus
     bool no_telemetry = false;
     std::string record_trace;  // "" = off

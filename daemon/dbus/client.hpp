@@ -46,6 +46,9 @@ public:
     Result<InstanceInfo> set(std::string_view name, const SetRequest& req) override;
     // EnableFile(path): the daemon enables files by path, so path must not be empty (EINVAL).
     Result<void> add_file(const FileKey& key, std::string_view path) override;
+    // EnableFileWithCache(path, cache_bytes): the daemon records the size with the file.
+    Result<void> add_file_sized(const FileKey& key, std::string_view path,
+                                std::uint64_t cache_bytes) override;
     // DisableFile(path) with the path the Files property records for key: ENOENT when key is
     // not enabled, EINVAL when its entry has no path.
     Result<void> remove_file(const FileKey& key) override;

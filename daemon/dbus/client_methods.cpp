@@ -108,6 +108,17 @@ Result<void> DaemonClient::add_file(const FileKey&, std::string_view path) {
     }));
 }
 
+Result<void> DaemonClient::add_file_sized(const FileKey&, std::string_view path,
+                                          std::uint64_t cache_bytes) {
+    if (path.empty()) {
+        return Error{EINVAL, "the daemon enables files by path"};
+    }
+    const std::string p(path);
+    return void_reply(call("EnableFileWithCache", Kind::kMutation, [&](sd_bus_message* m) {
+        return sd_bus_message_append(m, "st", p.c_str(), cache_bytes);
+    }));
+}
+
 Result<void> DaemonClient::remove_file(const FileKey& key) {
     auto files = list_files();
     if (!files) {

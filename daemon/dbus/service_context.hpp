@@ -39,6 +39,7 @@ int method_restore_defaults(sd_bus_message* m, void* userdata, sd_bus_error* e);
 int method_get_instance(sd_bus_message* m, void* userdata, sd_bus_error* e);
 int method_list_instances(sd_bus_message* m, void* userdata, sd_bus_error* e);
 int method_enable_file(sd_bus_message* m, void* userdata, sd_bus_error* e);
+int method_enable_file_with_cache(sd_bus_message* m, void* userdata, sd_bus_error* e);
 int method_disable_file(sd_bus_message* m, void* userdata, sd_bus_error* e);
 int method_reload_policy(sd_bus_message* m, void* userdata, sd_bus_error* e);
 

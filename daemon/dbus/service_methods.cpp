@@ -174,7 +174,31 @@ int method_enable_file(sd_bus_message* m, void* userdata, sd_bus_error* e) {
     if (r <= 0 || (r = authorize(ctx, m, e)) <= 0) {
         return r;
     }
-    auto done = ctx.api.enable_file(path);
+    auto done = ctx.api.enable_file(path, std::nullopt);
+    if (done) {
+        emit_changed(ctx, {"Files"});
+    }
+    return reply_void_result(m, done, e);
+}
+
+int method_enable_file_with_cache(sd_bus_message* m, void* userdata, sd_bus_error* e) {
+    auto& ctx = context(userdata);
+    const char* path = nullptr;
+    std::uint64_t cache_bytes = 0;
+    int r = read_file_path(m, e, &path);
+    if (r <= 0) {
+        return r;
+    }
+    if ((r = sd_bus_message_read(m, "t", &cache_bytes)) < 0) {
+        return r;
+    }
+    if (auto valid = validate_file_cache(cache_bytes); !valid) {
+        return set_invalid_args(e, valid.error().message);
+    }
+    if ((r = authorize(ctx, m, e)) <= 0) {
+        return r;
+    }
+    auto done = ctx.api.enable_file(path, cache_bytes);
     if (done) {
         emit_changed(ctx, {"Files"});
     }
@@ -203,6 +227,9 @@ int method_reload_policy(sd_bus_message* m, void* userdata, sd_bus_error* e) {
     }
     auto done = ctx.api.reload_policy();
     emit_policy_changes(ctx);  // PolicyError changes on failure too
+    if (done) {
+        emit_changed(ctx, {"Files"});  // the policy's files may have been enabled or disabled
+    }
     return reply_void_result(m, done, e);
 }
 

@@ -109,6 +109,8 @@ const sd_bus_vtable kVtable[] = {
                             method_list_instances, kMethod),
     SD_BUS_METHOD_WITH_ARGS("EnableFile", SD_BUS_ARGS("s", path), SD_BUS_NO_RESULT,
                             method_enable_file, kMethod),
+    SD_BUS_METHOD_WITH_ARGS("EnableFileWithCache", SD_BUS_ARGS("s", path, "t", cache_bytes),
+                            SD_BUS_NO_RESULT, method_enable_file_with_cache, kMethod),
     SD_BUS_METHOD_WITH_ARGS("DisableFile", SD_BUS_ARGS("s", path), SD_BUS_NO_RESULT,
                             method_disable_file, kMethod),
     SD_BUS_METHOD_WITH_ARGS("ReloadPolicy", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload_policy,

@@ -85,6 +85,10 @@ Result<void> validate_file_path(std::string_view path) {
     return validate_path("file", path, kFilePathMax);
 }
 
+Result<void> validate_file_cache(std::uint64_t cache_bytes) {
+    return check_cache(cache_bytes);
+}
+
 Result<void> validate_attach(const AttachRequest& req) {
     if (auto r = validate_name(req.name); !r) {
         return r;

@@ -5,6 +5,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include <cstdint>
 #include <string_view>
 
 #include "control.hpp"
@@ -16,6 +17,8 @@ namespace fastmap::dbus {
 Result<void> validate_device_path(std::string_view path);
 // An absolute path of at most kFilePathMax bytes (what the kernel records).
 Result<void> validate_file_path(std::string_view path);
+// A file instance's cache_bytes: >= FASTMAP_CACHE_MIN.
+Result<void> validate_file_cache(std::uint64_t cache_bytes);
 // Name, device, cache_bytes >= FASTMAP_CACHE_MIN, batch_pages (when set) in
 // FASTMAP_BATCH_MIN..MAX.
 Result<void> validate_attach(const AttachRequest& req);

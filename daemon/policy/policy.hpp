@@ -67,6 +67,17 @@ struct AttachSpec {
     bool operator==(const AttachSpec&) const = default;
 };
 
+// A file fastmapd puts into the module's enable table at start, after a reload and when the
+// module comes back ("files" array). Named by path: (st_dev, st_ino) are looked up each time,
+// since they can change across reboots.
+struct FileSpec {
+    std::string path;                          // "path": absolute
+    std::optional<std::uint64_t> cache_bytes;  // "cache": the file instance's cache (size);
+                                               // unset: the module's default (file_cache_mb)
+
+    bool operator==(const FileSpec&) const = default;
+};
+
 // Per-file auto-enable ("auto_enable" object).
 struct AutoEnablePolicy {
     bool enabled = false;
@@ -89,6 +100,7 @@ struct Policy {
     // "instances": per-instance overrides, already merged over "defaults".
     std::map<std::string, InstancePolicy, std::less<>> instances;
     std::vector<AttachSpec> attach;
+    std::vector<FileSpec> files;  // "files"
     AutoEnablePolicy auto_enable;
     // Files the policy was read from, in merge order (empty: built-in defaults only).
     std::vector<std::string> sources;

@@ -2,6 +2,7 @@
 // Semantic checks of the merged policy: relations between keys that the schema cannot express.
 // Each issue points at the value that was set last (so an admin file that breaks a vendor
 // setting is the one blamed) and names the other value and where it came from.
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -81,6 +82,24 @@ public:
                 add(at + "/device", at + "/device: device '" + device +
                                         "' is already attached by /attach/" +
                                         std::to_string(pos->second));
+            }
+        }
+    }
+
+    // "files" paths are unique (compared after lexical normalization: "/a//b" is "/a/b").
+    void file_entries() {
+        auto it = doc_.find("files");
+        if (it == doc_.end() || !it->is_array()) {
+            return;
+        }
+        std::map<std::string, std::size_t> paths;
+        for (std::size_t i = 0; i < it->size(); ++i) {
+            const std::string path = (*it)[i].value("path", std::string());
+            const std::string key = std::filesystem::path(path).lexically_normal().string();
+            if (auto [pos, fresh] = paths.emplace(key, i); !fresh) {
+                const std::string at = "/files/" + std::to_string(i) + "/path";
+                add(at, at + ": duplicate file '" + path + "' (also /files/" +
+                            std::to_string(pos->second) + "/path)");
             }
         }
     }
@@ -168,6 +187,7 @@ std::vector<PolicyIssue> check_policy(const json& doc, const Policy& policy, con
         check_instance(c, pointer_append("/instances", name), inst);
     }
     c.attach_entries();
+    c.file_entries();
     return std::move(c).issues();
 }
 

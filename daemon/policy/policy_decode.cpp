@@ -90,6 +90,15 @@ AttachSpec decode_attach(const json& j) {
     return a;
 }
 
+FileSpec decode_file(const json& j) {
+    FileSpec f;
+    f.path = j.at("path").get<std::string>();
+    if (auto it = j.find("cache"); it != j.end()) {
+        f.cache_bytes = to_bytes(*it);
+    }
+    return f;
+}
+
 void decode_auto_enable(const json& j, AutoEnablePolicy& a) {
     take(j, "enabled", a.enabled, to_bool);
     take(j, "min_fault_rate", a.min_fault_rate, to_double);
@@ -119,6 +128,11 @@ Policy decode_policy(const json& doc) {
     if (auto it = doc.find("attach"); it != doc.end()) {
         for (const auto& entry : *it) {
             p.attach.push_back(decode_attach(entry));
+        }
+    }
+    if (auto it = doc.find("files"); it != doc.end()) {
+        for (const auto& entry : *it) {
+            p.files.push_back(decode_file(entry));
         }
     }
     if (auto it = doc.find("auto_enable"); it != doc.end()) {

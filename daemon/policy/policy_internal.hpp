@@ -46,7 +46,7 @@ void merge_layer(nlohmann::json& merged, Origins& origins, const Layer& layer,
 // instances are merged over the defaults).
 Policy decode_policy(const nlohmann::json& doc);
 
-// Checks the schema cannot express (min <= max, shrink < grow, unique attach names).
+// Checks the schema cannot express (min <= max, shrink < grow, unique attach names and files).
 // fallback_file names issues whose values no file set.
 std::vector<PolicyIssue> check_policy(const nlohmann::json& doc, const Policy& policy,
                                       const Origins& origins, std::string_view fallback_file);

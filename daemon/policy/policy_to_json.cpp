@@ -48,6 +48,14 @@ json attach_to_json(const AttachSpec& a) {
     return j;
 }
 
+json file_to_json(const FileSpec& f) {
+    json j{{"path", f.path}};
+    if (f.cache_bytes) {
+        j["cache"] = size_to_json(*f.cache_bytes);
+    }
+    return j;
+}
+
 json auto_enable_to_json(const AutoEnablePolicy& a) {
     return json{{"enabled", a.enabled},
                 {"min_fault_rate", a.min_fault_rate},
@@ -101,12 +109,17 @@ json policy_to_json(const Policy& policy) {
     for (const auto& a : policy.attach) {
         attach.push_back(attach_to_json(a));
     }
+    json files = json::array();
+    for (const auto& f : policy.files) {
+        files.push_back(file_to_json(f));
+    }
     return json{{"version", policy.version},
                 {"interval", duration_to_json(policy.interval_ms)},
                 {"decision_history", policy.decision_history},
                 {"defaults", instance_to_json(policy.defaults)},
                 {"instances", std::move(instances)},
                 {"attach", std::move(attach)},
+                {"files", std::move(files)},
                 {"auto_enable", auto_enable_to_json(policy.auto_enable)}};
 }
 

@@ -264,13 +264,111 @@ TEST_F(CliFilesTest, FilesTableAndJson) {
     r = run_cli({"files"});
     EXPECT_EQ(r.rc, kExitOk);
     EXPECT_EQ(r.out,
-              "DEV            INODE  PATH\n"
-              "8:1               12  /data/a\n"
-              "259:3  1234567890123  -\n");
+              "DEV            INODE  INSTANCE  CACHE  PATH\n"
+              "8:1               12  -             -  /data/a\n"
+              "259:3  1234567890123  -             -  -\n");
 
     r = run_cli({"files", "--json"});
     EXPECT_EQ(r.rc, kExitOk);
     EXPECT_EQ(nlohmann::json::parse(r.out), files_to_json(ctl.files));
+}
+
+TEST_F(CliFilesTest, FilesShowInstancesAndTheirCache) {
+    // An entry with a cache from `enable --cache` and an instance; one whose instance has the
+    // default cache (the table gives none: the instance's is shown); one with neither.
+    ctl.instances = {test::sample_instance(), test::sample_file_instance()};
+    FileEntry sized{{{8, 1}, 12}, "/data/a"};
+    sized.cache_bytes = 1ULL << 30;
+    sized.instance = "f801.c";
+    FileEntry open{{{8, 3}, 1234}, "/data/db.mdb"};
+    open.instance = "f803.4d2";
+    ctl.files = {sized, open, {{{8, 3}, 99}, "/data/idle"}};
+    auto r = run_cli({"files"});
+    EXPECT_EQ(r.rc, kExitOk) << r.err;
+    EXPECT_EQ(r.out,
+              "DEV  INODE  INSTANCE   CACHE  PATH\n"
+              "8:1     12  f801.c     1 GiB  /data/a\n"
+              "8:3   1234  f803.4d2  64 MiB  /data/db.mdb\n"
+              "8:3     99  -              -  /data/idle\n");
+    r = run_cli({"files", "--json"});
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["files"][0]["cache_bytes"], 1ULL << 30);
+    EXPECT_EQ(j["files"][1]["instance"], "f803.4d2");
+    EXPECT_EQ(j["files"][1]["cache_bytes"], 64ULL << 20);
+    EXPECT_FALSE(j["files"][2].contains("cache_bytes"));
+    EXPECT_EQ(j["files"][2]["instance"], "");
+}
+
+TEST_F(CliFilesTest, EnableWithACacheSize) {
+    auto r = run_cli({"enable", file, "--cache", "128M"});
+    EXPECT_EQ(r.rc, kExitOk) << r.err;
+    EXPECT_EQ(r.out, "enabled " + file + described + ", cache 128 MiB\n");
+    ASSERT_EQ(ctl.files.size(), 1u);
+    EXPECT_EQ(ctl.files[0].cache_bytes, 128ULL << 20);
+
+    ctl.files.clear();
+    r = run_cli({"enable", "-c", "1.5G", file});
+    EXPECT_EQ(r.rc, kExitOk) << r.err;
+    ASSERT_EQ(ctl.files.size(), 1u);
+    EXPECT_EQ(ctl.files[0].cache_bytes, 3ULL << 29);
+
+    ctl.files.clear();
+    r = run_cli({"enable", file, "--cache", "10Q"});
+    EXPECT_EQ(r.rc, kExitUsage);
+    EXPECT_EQ(r.err.rfind("fastmapctl: enable: --cache: ", 0), 0u) << r.err;
+    r = run_cli({"enable", file, "--cache", "4K"});
+    EXPECT_EQ(r.rc, kExitUsage);
+    EXPECT_EQ(r.err, "fastmapctl: enable: --cache: 4 KiB is below the minimum of 256 KiB\n");
+    EXPECT_TRUE(ctl.files.empty());
+}
+
+TEST_F(CliFilesTest, EnableWithACacheSizeFallsBackToTheKernelWhenTheDaemonCannot) {
+    ctl.sized_unsupported = true;  // fastmapd's EnableFile has no cache size
+    auto r = run_cli({"enable", file, "--cache", "1G"});
+    EXPECT_EQ(r.rc, kExitRuntime);  // and no kernel Control to fall back to
+    EXPECT_NE(r.err.find("cannot set a file's cache size"), std::string::npos) << r.err;
+
+    test::FakeControl kernel;
+    std::ostringstream out, err;
+    Env env;
+    env.kernel = &kernel;
+    const int rc = run({"enable", file, "--cache", "1G"}, ctl, env, out, err);
+    EXPECT_EQ(rc, kExitOk) << err.str();
+    EXPECT_EQ(err.str(),
+              "fastmapctl: enable: note: fastmapd cannot set a file's cache size; asking the "
+              "kernel directly\n");
+    EXPECT_TRUE(ctl.files.empty());
+    ASSERT_EQ(kernel.files.size(), 1u);
+    EXPECT_EQ(kernel.files[0].cache_bytes, 1ULL << 30);
+    // Without --cache the daemon does it.
+    EXPECT_EQ(run({"enable", file}, ctl, env, out, err), kExitOk);
+    EXPECT_EQ(ctl.files.size(), 1u);
+}
+
+TEST_F(CliFilesTest, DisableAFileOpenThroughFastmap) {
+    ctl.files = {{key, file}};
+    ctl.fail = Error{EBUSY, "file is open through fastmap (Device or resource busy)"};
+    auto r = run_cli({"disable", file});
+    EXPECT_EQ(r.rc, kExitRuntime);
+    EXPECT_EQ(r.err, "fastmapctl: disable: " + file + described +
+                         ": the file is open through fastmap; close it first\n");
+}
+
+TEST_F(CliConfigTest, EventsOutsideWrite) {
+    ctl.event_script = {
+        std::optional<Event>(Event{EventType::kOutsideWrite, "f803.4d2", 8192}),
+    };
+    auto r = run_cli({"events", "--count", "1"});
+    EXPECT_EQ(r.rc, kExitOk) << r.err;
+    EXPECT_EQ(r.out,
+              "EVENT           NAME              DETAIL\n"
+              "outside_write   f803.4d2          written outside fastmap, size 8192\n");
+    ctl.event_script = {
+        std::optional<Event>(Event{EventType::kOutsideWrite, "f803.4d2", 8192}),
+    };
+    r = run_cli({"events", "--count", "1", "--json"});
+    EXPECT_EQ(r.out, R"({"event":"outside_write","name":"f803.4d2","value":8192})"
+                     "\n");
 }
 
 TEST_F(CliConfigTest, EventsHuman) {

@@ -11,6 +11,7 @@
 #include "direct_control.hpp"
 #include "exit_codes.hpp"
 #include "fake_control.hpp"
+#include "kernel_details.hpp"
 #include "verb_daemon.hpp"
 
 namespace fastmap::cli {
@@ -170,12 +171,6 @@ TEST_F(CliDaemonTest, RestoreDefaults) {
     EXPECT_EQ(fake.restored.size(), 1U);
 }
 
-TEST_F(CliDaemonTest, RunIsReservedForPerFileMode) {
-    auto r = run_cli({"run", "--", "sqlite3", "db"});
-    EXPECT_EQ(r.rc, kExitUsage);
-    EXPECT_NE(r.err.find("per-file mode"), std::string::npos);
-}
-
 TEST_F(CliDaemonTest, TopShowsTheLatestDecisions) {
     ctl.instances = {test::sample_instance()};
     fake.records = {grow()};
@@ -183,6 +178,51 @@ TEST_F(CliDaemonTest, TopShowsTheLatestDecisions) {
     ASSERT_EQ(r.rc, kExitOk) << r.err;
     EXPECT_NE(r.out.find("recent fastmapd decisions:\n  "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("cache_grow db0 512 MiB -> 640 MiB"), std::string::npos);
+}
+
+TEST(WithKernelDetails, AddsWhatTheDaemonsApiDoesNotCarry) {
+    // fastmapd's view: no file identities, no instances or caches in the enable table.
+    test::FakeControl daemon;
+    test::FakeControl kernel;
+    InstanceInfo plain = test::sample_file_instance();
+    plain.file.reset();
+    daemon.instances = {test::sample_instance(), plain};
+    kernel.instances = {test::sample_instance(), test::sample_file_instance()};
+    daemon.files = {{{{8, 3}, 1234}, "/data/db.mdb"}, {{{8, 1}, 5}, "/x"}};
+    kernel.files = daemon.files;
+    kernel.files[0].instance = "f803.4d2";
+    kernel.files[0].cache_bytes = 1ULL << 26;
+    WithKernelDetails ctl(daemon, kernel);
+
+    auto list = ctl.list();
+    ASSERT_TRUE(list.ok());
+    EXPECT_FALSE((*list)[0].file);
+    EXPECT_EQ((*list)[1].file, test::sample_file_instance().file);
+    auto one = ctl.get("f803.4d2");
+    ASSERT_TRUE(one.ok());
+    EXPECT_TRUE(one->is_file());
+    auto files = ctl.list_files();
+    ASSERT_TRUE(files.ok());
+    EXPECT_EQ((*files)[0].instance, "f803.4d2");
+    EXPECT_EQ((*files)[0].cache_bytes, 1ULL << 26);
+    EXPECT_EQ((*files)[1].instance, "");
+
+    // Another instance under the same name (re-created: another id): not mixed up.
+    kernel.instances[1].id = 99;
+    list = ctl.list();
+    ASSERT_TRUE(list.ok());
+    EXPECT_FALSE((*list)[1].file);
+    // The kernel cannot be asked: the daemon's answers as they are.
+    kernel.fail = Error{EPERM, "no"};
+    list = ctl.list();
+    ASSERT_TRUE(list.ok());
+    EXPECT_EQ(list->size(), 2u);
+    EXPECT_TRUE(ctl.list_files().ok());
+    // Mutations go to the daemon.
+    EXPECT_TRUE(ctl.add_file({{8, 9}, 1}, "/y").ok());
+    EXPECT_EQ(daemon.files.size(), 3u);
+    daemon.sized_unsupported = true;
+    EXPECT_EQ(ctl.add_file_sized({{8, 9}, 2}, "/z", 1ULL << 20).error().code, EOPNOTSUPP);
 }
 
 TEST(DirectControl, SaysOnceThatTheDaemonIsBypassed) {

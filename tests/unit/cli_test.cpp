@@ -79,24 +79,55 @@ TEST_F(CliTest, StatsHuman) {
               "wb interval  5 s\n"
               "open         1\n"
               "\n"
-              "COUNTER         VALUE\n"
-              "faults           1000\n"
-              "hits              900  90.0% of faults\n"
-              "misses            100  10.0% of faults\n"
-              "mkwrite             7\n"
-              "evictions          64\n"
-              "evict_batches       2\n"
-              "shootdowns          2\n"
-              "wb_pages           30\n"
-              "wb_bios             3\n"
-              "read_ios          100\n"
-              "read_errors         0\n"
-              "write_errors        0\n"
-              "dirty_pages      1311  5.12 MiB, 1.0% of cache\n"
-              "cached_pages    65536  256 MiB, 50.0% of cache\n"
-              "free_pages      65536  256 MiB, 50.0% of cache\n"
-              "cache_pages    131072  4096-byte pages\n"
-              "evict_stalls        4  0.4% of faults\n");
+              "COUNTER          VALUE\n"
+              "faults            1000\n"
+              "hits               900  90.0% of faults\n"
+              "misses             100  10.0% of faults\n"
+              "mkwrite              7\n"
+              "evictions           64\n"
+              "evict_batches        2\n"
+              "shootdowns           2\n"
+              "wb_pages            30\n"
+              "wb_bios              3\n"
+              "read_ios           100\n"
+              "read_errors          0\n"
+              "write_errors         0\n"
+              "dirty_pages       1311  5.12 MiB, 1.0% of cache\n"
+              "cached_pages     65536  256 MiB, 50.0% of cache\n"
+              "free_pages       65536  256 MiB, 50.0% of cache\n"
+              "cache_pages     131072  4096-byte pages\n"
+              "evict_stalls         4  0.4% of faults\n"
+              "outside_writes       0\n");
+}
+
+TEST_F(CliTest, FileInstancesAreMarked) {
+    ctl.instances = {test::sample_instance("db0"), test::sample_file_instance()};
+    auto r = run_cli(ctl, {"list"});
+    EXPECT_EQ(r.rc, kExitOk);
+    EXPECT_EQ(
+        r.out,
+        "NAME      ID  DEVICE             DEV     SIZE    CACHE   USED  DIRTY   HIT%  OPEN\n"
+        "db0        3  /dev/sdb           8:16  10 GiB  512 MiB  50.0%   1.0%  90.0%     1\n"
+        "f803.4d2   7  file:/data/db.mdb  8:3    1 MiB   64 MiB  50.0%   1.0%  90.0%     2\n");
+
+    r = run_cli(ctl, {"stats", "f803.4d2"});
+    EXPECT_EQ(r.rc, kExitOk);
+    EXPECT_EQ(r.out.rfind("instance     f803.4d2\n"
+                          "id           7\n"
+                          "file         /data/db.mdb (dev 8:3, inode 1234)\n"
+                          "size         1 MiB\n",
+                          0),
+              0u)
+        << r.out;
+    EXPECT_NE(r.out.find("\noutside_writes      1\n"), std::string::npos) << r.out;
+
+    auto j = nlohmann::json::parse(run_cli(ctl, {"stats", "f803.4d2", "--json"}).out);
+    EXPECT_EQ(j["file"], nlohmann::json::parse(R"({"path": "/data/db.mdb", "dev": "8:3",
+                                                   "ino": 1234})"));
+    EXPECT_EQ(j["stats"]["outside_writes"], 1);
+    j = nlohmann::json::parse(run_cli(ctl, {"list", "--json"}).out);
+    EXPECT_FALSE(j["instances"][0].contains("file"));
+    EXPECT_EQ(j["instances"][1]["file"]["ino"], 1234);
 }
 
 TEST_F(CliTest, StatsJson) {

@@ -103,6 +103,53 @@ TEST(DecodeFileEntry, KeyRequiredPathOptional) {
     EXPECT_EQ(decode_file_entry(*attrs).error().code, EPROTO);
 }
 
+TEST(DecodeInstance, FileInstanceNamesItsFile) {
+    test::Raw stats;
+    stats.attr_u64(FASTMAP_STAT_OUTSIDE_WRITES, 3);
+    test::Raw raw;
+    raw.attr_str(FASTMAP_A_NAME, "f803.4d2").attr_str(FASTMAP_A_DEVICE, "/data/db.mdb");
+    raw.attr_u32(FASTMAP_A_DEV, 0x803).attr_u32(FASTMAP_A_FILE_DEV, 0x803);
+    raw.u16(4).u16(FASTMAP_A_PAD);
+    raw.attr_u64(FASTMAP_A_FILE_INO, 1234).attr_str(FASTMAP_A_FILE_PATH, "/data/./db.mdb");
+    raw.attr_nested(FASTMAP_A_STATS, stats);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto info = decode_instance(*attrs);
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    ASSERT_TRUE(info->is_file());
+    EXPECT_EQ(info->file, (FileIdentity{{{8, 3}, 1234}, "/data/./db.mdb"}));
+    EXPECT_EQ(info->stats.outside_writes, 3u);
+
+    // Without FILE_PATH, the path is FASTMAP_A_DEVICE's; without FILE_INO, no file.
+    test::Raw no_path;
+    no_path.attr_str(FASTMAP_A_NAME, "f803.4d2").attr_str(FASTMAP_A_DEVICE, "/data/db.mdb");
+    no_path.attr_u32(FASTMAP_A_FILE_DEV, 0x803).attr_u64(FASTMAP_A_FILE_INO, 1234);
+    attrs = nl::parse_attrs(no_path.get());
+    ASSERT_TRUE(attrs.ok());
+    info = decode_instance(*attrs);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->file->path, "/data/db.mdb");
+    test::Raw device;
+    device.attr_str(FASTMAP_A_NAME, "db0").attr_u32(FASTMAP_A_FILE_DEV, 0x803);
+    attrs = nl::parse_attrs(device.get());
+    ASSERT_TRUE(attrs.ok());
+    EXPECT_FALSE(decode_instance(*attrs)->is_file());
+}
+
+TEST(DecodeFileEntry, InstanceAndCache) {
+    test::Raw raw;
+    raw.attr_u32(FASTMAP_A_FILE_DEV, 0x803).attr_u64(FASTMAP_A_FILE_INO, 1234);
+    raw.attr_str(FASTMAP_A_FILE_PATH, "/data/db.mdb").attr_str(FASTMAP_A_NAME, "f803.4d2");
+    raw.u16(4).u16(FASTMAP_A_PAD);
+    raw.attr_u64(FASTMAP_A_CACHE_BYTES, 1ULL << 30);
+    auto attrs = nl::parse_attrs(raw.get());
+    ASSERT_TRUE(attrs.ok());
+    auto entry = decode_file_entry(*attrs);
+    ASSERT_TRUE(entry.ok());
+    EXPECT_EQ(entry->instance, "f803.4d2");
+    EXPECT_EQ(entry->cache_bytes, 1ULL << 30);
+}
+
 TEST(DecodeInstance, MalformedStatsNest) {
     test::Raw bad_nest;
     bad_nest.u16(12).u16(FASTMAP_STAT_FAULTS);  // claims 12 bytes, has 4

@@ -73,6 +73,8 @@ TEST(EventType, NamesMatchTheUapiEnum) {
     EXPECT_EQ(event_type_name(static_cast<EventType>(FASTMAP_EVENT_EVICT_STALL)), "evict_stall");
     EXPECT_EQ(event_type_name(static_cast<EventType>(FASTMAP_EVENT_CACHE_PRESSURE)),
               "cache_pressure");
+    EXPECT_EQ(event_type_name(static_cast<EventType>(FASTMAP_EVENT_OUTSIDE_WRITE)),
+              "outside_write");
     EXPECT_EQ(event_type_name(EventType::kUnspec), "");
     EXPECT_EQ(event_type_name(static_cast<EventType>(99)), "");
 }

@@ -48,6 +48,24 @@ inline InstanceInfo sample_instance(std::string name = "db0") {
     return info;
 }
 
+// A per-file instance (FILE_OPEN of an enabled file): named after the file's dev and inode.
+inline InstanceInfo sample_file_instance() {
+    InstanceInfo info = sample_instance("f803.4d2");
+    info.id = 7;
+    info.device = "/data/db.mdb";
+    info.dev = {8, 3};
+    info.size_bytes = 1ULL << 20;
+    info.cache_bytes = 64ULL << 20;
+    info.open_count = 2;
+    info.stats.cache_pages = 16384;  // 4 KiB pages
+    info.stats.cached_pages = 8192;
+    info.stats.free_pages = 8192;
+    info.stats.dirty_pages = 164;
+    info.stats.outside_writes = 1;
+    info.file = FileIdentity{{{8, 3}, 1234}, "/data/db.mdb"};
+    return info;
+}
+
 // Plays a script of next() results, then times out at once (nullopt) forever.
 class FakeEventSource final : public EventSource {
 public:
@@ -83,6 +101,8 @@ public:
     std::uint64_t cache_limit = ~0ULL;  // set() caps the cache here, as the kernel may
     std::vector<FileEntry> files;
     std::vector<FileKey> removed;
+    // add_file_sized() answers EOPNOTSUPP, as a fastmapd without a cache size in its API does.
+    bool sized_unsupported = false;
     // What a subscription's next() returns, in order (then nullopt: a timeout).
     std::deque<Result<std::optional<Event>>> event_script;
     std::shared_ptr<std::vector<EventSource::Timeout>> event_waits =
@@ -154,6 +174,17 @@ public:
         }
         files.push_back({key, std::string(path)});
         return {};
+    }
+    Result<void> add_file_sized(const FileKey& key, std::string_view path,
+                                std::uint64_t cache_bytes) override {
+        if (sized_unsupported) {
+            return Control::add_file_sized(key, path, cache_bytes);
+        }
+        auto added = add_file(key, path);
+        if (added) {
+            files.back().cache_bytes = cache_bytes;
+        }
+        return added;
     }
     Result<void> remove_file(const FileKey& key) override {
         if (fail) {

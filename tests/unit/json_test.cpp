@@ -11,9 +11,10 @@ namespace {
 TEST(Json, StatsHaveEveryCounter) {
     const auto j = stats_to_json(test::sample_instance().stats);
     const std::vector<std::string> keys{
-        "faults",      "hits",         "misses",     "mkwrite",     "evictions",   "evict_batches",
-        "shootdowns",  "wb_pages",     "wb_bios",    "read_ios",    "read_errors", "write_errors",
-        "dirty_pages", "cached_pages", "free_pages", "cache_pages", "evict_stalls"};
+        "faults",        "hits",         "misses",        "mkwrite",      "evictions",
+        "evict_batches", "shootdowns",   "wb_pages",      "wb_bios",      "read_ios",
+        "read_errors",   "write_errors", "dirty_pages",   "cached_pages", "free_pages",
+        "cache_pages",   "evict_stalls", "outside_writes"};
     EXPECT_EQ(j.size(), keys.size());
     for (const auto& k : keys) {
         EXPECT_TRUE(j.contains(k)) << k;
@@ -31,9 +32,18 @@ TEST(Json, Instance) {
               R"("dirty_ratio":10,"id":3,"name":"db0","open_count":1,"size_bytes":10737418240,)"
               R"("stats":{"cache_pages":131072,"cached_pages":65536,"dirty_pages":1311,)"
               R"("evict_batches":2,"evict_stalls":4,"evictions":64,"faults":1000,)"
-              R"("free_pages":65536,"hits":900,"misses":100,"mkwrite":7,"read_errors":0,)"
-              R"("read_ios":100,"shootdowns":2,"wb_bios":3,"wb_pages":30,"write_errors":0},)"
-              R"("wb_interval_ms":5000})");
+              R"("free_pages":65536,"hits":900,"misses":100,"mkwrite":7,"outside_writes":0,)"
+              R"("read_errors":0,"read_ios":100,"shootdowns":2,"wb_bios":3,"wb_pages":30,)"
+              R"("write_errors":0},"wb_interval_ms":5000})");
+}
+
+TEST(Json, FileInstance) {
+    const auto j = instance_to_json(test::sample_file_instance());
+    EXPECT_EQ(j["file"], nlohmann::json::parse(R"({"path": "/data/db.mdb", "dev": "8:3",
+                                                   "ino": 1234})"));
+    EXPECT_EQ(j["device"], "/data/db.mdb");
+    EXPECT_EQ(j["stats"]["outside_writes"], 1);
+    EXPECT_FALSE(instance_to_json(test::sample_instance()).contains("file"));
 }
 
 TEST(Json, List) {
@@ -72,8 +82,15 @@ TEST(Json, StatsReportContract) {
 TEST(Json, Files) {
     EXPECT_EQ(files_to_json({}).dump(), R"({"files":[]})");
     const std::vector<FileEntry> files{{{{8, 1}, 12}, "/data/a"}, {{{259, 3}, 1ULL << 40}, ""}};
-    EXPECT_EQ(files_to_json(files).dump(), R"({"files":[{"dev":"8:1","ino":12,"path":"/data/a"},)"
-                                           R"({"dev":"259:3","ino":1099511627776,"path":""}]})");
+    EXPECT_EQ(files_to_json(files).dump(),
+              R"({"files":[{"dev":"8:1","ino":12,"instance":"","path":"/data/a"},)"
+              R"({"dev":"259:3","ino":1099511627776,"instance":"","path":""}]})");
+    FileEntry open{{{8, 3}, 1234}, "/data/db.mdb"};
+    open.instance = "f803.4d2";
+    open.cache_bytes = 1ULL << 26;
+    EXPECT_EQ(file_entry_to_json(open).dump(),
+              R"({"cache_bytes":67108864,"dev":"8:3","ino":1234,"instance":"f803.4d2",)"
+              R"("path":"/data/db.mdb"})");
 }
 
 TEST(Json, LargeCountersStayExact) {

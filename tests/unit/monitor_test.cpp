@@ -96,6 +96,19 @@ TEST_F(MonitorTest, StatusHuman) {
               "enabled files: 2\n");
 }
 
+TEST_F(MonitorTest, StatusMarksFileInstances) {
+    ctl.instances = {test::sample_instance("db0"), test::sample_file_instance()};
+    auto r = run_cli({"status"});
+    EXPECT_EQ(r.rc, kExitOk);
+    EXPECT_EQ(r.out,
+              "module: fastmap 0.1.0 (genl family version 1)\n"
+              "instances: 2\n"
+              "NAME      DEVICE                USED    CACHE  USED%  DIRTY   HIT%  OPEN\n"
+              "db0       /dev/sdb           256 MiB  512 MiB  50.0%   1.0%  90.0%     1\n"
+              "f803.4d2  file:/data/db.mdb   32 MiB   64 MiB  50.0%   1.0%  90.0%     2\n"
+              "enabled files: 0\n");
+}
+
 TEST_F(MonitorTest, StatusNoInstances) {
     auto r = run_cli({"status"});
     EXPECT_EQ(r.rc, kExitOk);
@@ -407,6 +420,30 @@ TEST_F(MonitorTest, TopOnceWithTelemetry) {
               "idle       0.0      -      0.0        0.0  5.12 MiB  512 MiB       -       -\n"
               "\n"
               "enabled files: 0\n"
+              "\n"
+              "fastmapd: not running (no policy decisions)\n");
+}
+
+TEST_F(MonitorTest, TopShowsTheFilesOfFileInstances) {
+    ctl.instances = {test::sample_instance(), test::sample_file_instance()};
+    FileEntry entry{{{8, 3}, 1234}, "/data/db.mdb"};
+    entry.instance = "f803.4d2";
+    ctl.files = {entry};
+    ticker.on_sleep = [&] { advance(1, 10, 10); };
+    auto r = run_cli({"top", "--once"});
+    EXPECT_EQ(r.rc, kExitOk);
+    EXPECT_EQ(r.out,
+              "fastmap top: 2 instances, 1.0 s interval\n"
+              "\n"
+              "NAME      FAULTS/s    HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE  P50  P99  FILE\n"
+              "db0            0.0       -      0.0        0.0  5.12 MiB  512 MiB    -    -\n"
+              "f803.4d2      10.0  100.0%     64.0        2.0   656 KiB   64 MiB    -    -  "
+              "/data/db.mdb\n"
+              "\n"
+              "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n"
+              "\n"
+              "enabled files: 1\n"
+              "  8:3 1234  /data/db.mdb  [f803.4d2]\n"
               "\n"
               "fastmapd: not running (no policy decisions)\n");
 }

@@ -59,7 +59,7 @@ TEST(ParseAssignments, ErrorsNameTheKey) {
         {{"dirty_ratio=101%"}, "dirty_ratio: 101% is outside 1..100%"},
         {{"dirty_ratio=40%%"}, "dirty_ratio: invalid percentage '40%%'"},
         {{"dirty_ratio=0.5"}, "dirty_ratio: invalid percentage '0.5'"},
-        {{"wb_interval=5 s"}, "wb_interval: invalid duration '5 s': unknown unit ' s'"},
+        {{"wb_interval=5 x"}, "wb_interval: invalid duration '5 x': unknown unit 'x'"},
         {{"wb_interval=1.5s"}, "wb_interval: invalid duration '1.5s': unknown unit '.5s'"},
         {{"wb_interval=2h"}, "wb_interval: 2h is above the maximum of 1 h (3600000 ms)"},
         {{"wb_interval=3600001"}, "wb_interval: 3600001 is above the maximum of 1 h"},

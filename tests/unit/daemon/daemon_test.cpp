@@ -267,11 +267,11 @@ TEST_F(DaemonTest, EnableAndDisableFilesByPath) {
     close(fd);
     struct stat st {};
     ASSERT_EQ(stat(tmpl, &st), 0);
-    ASSERT_TRUE(daemon->enable_file(tmpl).ok());
+    ASSERT_TRUE(daemon->enable_file(tmpl, std::nullopt).ok());
     ASSERT_EQ(ctl.files.size(), 1U);
     EXPECT_EQ(ctl.files[0].key.ino, st.st_ino);
     EXPECT_EQ(ctl.files[0].key.dev.major, major(st.st_dev));
-    auto again = daemon->enable_file(tmpl);
+    auto again = daemon->enable_file(tmpl, std::nullopt);
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, EEXIST);
     // The file goes away: disable still finds the entry by its path.
@@ -279,7 +279,7 @@ TEST_F(DaemonTest, EnableAndDisableFilesByPath) {
     std::filesystem::remove(tmpl);
     ASSERT_TRUE(daemon->disable_file(path).ok());
     EXPECT_TRUE(ctl.files.empty());
-    auto missing = daemon->enable_file("/nonexistent/file");
+    auto missing = daemon->enable_file("/nonexistent/file", std::nullopt);
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().code, ENOENT);
 }

@@ -2,6 +2,8 @@
 // Fakes of the daemon core's host interfaces.
 #pragma once
 
+#include <cerrno>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +33,15 @@ public:
     std::uint32_t default_batch_pages() override { return 512; }
     std::uint32_t default_dirty_ratio() override { return 60; }
     std::uint32_t default_wb_interval_ms() override { return 5000; }
+    // Paths (as resolved) on a file system per-file mode cannot serve; others are fine.
+    std::set<std::string> unsupported_fs;
+    Result<void> check_file_system(const std::string& path) override {
+        if (unsupported_fs.contains(path)) {
+            return Error{EOPNOTSUPP, "file system not supported: " + path +
+                                         " is on tmpfs; per-file mode needs ext4 or xfs"};
+        }
+        return {};
+    }
 };
 
 class RecordingLogger final : public daemon::Logger {

@@ -27,6 +27,8 @@ const std::vector<std::pair<const char*, std::function<int(sd_bus_message*)>>> k
      [](auto* m) { return sd_bus_message_append(m, "sa{sv}", "db0", 1, "dirty_ratio", "u", 5U); }},
     {"RestoreDefaults", append_name},
     {"EnableFile", [](auto* m) { return sd_bus_message_append(m, "s", "/data/db"); }},
+    {"EnableFileWithCache",
+     [](auto* m) { return sd_bus_message_append(m, "st", "/data/db", 1ULL << 30); }},
     {"DisableFile", [](auto* m) { return sd_bus_message_append(m, "s", "/data/db"); }},
     {"ReloadPolicy", {}},
 };

@@ -130,6 +130,14 @@ TEST_F(DbusTest, AddFileEnablesByPath) {
     EXPECT_EQ(api_.calls(), Calls{"enable /data/new.db"});
 }
 
+TEST_F(DbusTest, AddFileSizedSendsTheCacheSize) {
+    auto c = client();
+    ASSERT_TRUE(c);
+    auto added = c->add_file_sized({{8, 1}, 77}, "/data/new.db", 64ULL << 20);
+    ASSERT_TRUE(added) << added.error().message;
+    EXPECT_EQ(api_.calls(), Calls{"enable /data/new.db cache=67108864"});
+}
+
 TEST_F(DbusTest, AddFileWithoutPathIsEinval) {
     auto c = client();
     ASSERT_TRUE(c);

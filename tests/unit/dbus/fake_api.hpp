@@ -151,9 +151,11 @@ public:
         info->dirty_ratio = 10;
         return *info;
     }
-    Result<void> enable_file(std::string_view path) override {
+    Result<void> enable_file(std::string_view path,
+                             std::optional<std::uint64_t> cache_bytes) override {
         std::lock_guard lock(mu_);
-        state_.calls.push_back("enable " + std::string(path));
+        state_.calls.push_back("enable " + std::string(path) +
+                               (cache_bytes ? " cache=" + std::to_string(*cache_bytes) : ""));
         if (state_.fail) {
             return *state_.fail;
         }

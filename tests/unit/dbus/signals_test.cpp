@@ -150,6 +150,9 @@ TEST_F(DbusSignalTest, ReloadPolicyAnnouncesWhatChanged) {
     ASSERT_TRUE(pump_until([&] { return !seen_.changed.empty(); }));
     EXPECT_EQ(seen_.changed.front(), (std::vector<std::string>{"Policy", "IntervalMs"}));
     EXPECT_EQ(seen_.interval_values, std::vector<std::uint32_t>{250});
+    // The reload may have enabled or disabled the policy's files.
+    ASSERT_TRUE(pump_until([&] { return seen_.changed.size() >= 2; }));
+    EXPECT_EQ(seen_.changed[1], std::vector<std::string>{"!Files"});
 }
 
 TEST_F(DbusSignalTest, FailedReloadAnnouncesPolicyError) {

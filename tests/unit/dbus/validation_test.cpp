@@ -137,6 +137,11 @@ TEST_F(DbusValidationTest, FilePaths) {
         {"long enable", "EnableFile",
          [](auto* m) { return sd_bus_message_append(m, "s", kLongPath.c_str()); },
          "longer than 255 bytes"},
+        {"relative enable with cache", "EnableFileWithCache",
+         [](auto* m) { return sd_bus_message_append(m, "st", "data/db", 1ULL << 20); }, "absolute"},
+        {"small file cache", "EnableFileWithCache",
+         [](auto* m) { return sd_bus_message_append(m, "st", "/data/db", 4096ULL); },
+         "cache_bytes 4096 is below the minimum"},
         {"relative disable", "DisableFile",
          [](auto* m) { return sd_bus_message_append(m, "s", "./db"); }, "absolute"},
     });

@@ -50,16 +50,17 @@ TEST(PolicyValidate, ValidFile) {
 TEST(PolicyValidate, InvalidFile) {
     TempTree tree;
     const auto path =
-        tree.write("p.json", "{\n  \"interval\": \"1 s\",\n  \"defaults\": {\"cach\": {}}\n}")
+        tree.write("p.json", "{\n  \"interval\": \"1 sec\",\n  \"defaults\": {\"cach\": {}}\n}")
             .string();
     const Outcome r = validate(path, false);
     EXPECT_EQ(r.code, kExitRuntime);
     EXPECT_EQ(r.code, 1);
     EXPECT_EQ(r.out, "");
-    EXPECT_EQ(r.err, path +
-                         ":2:15: /interval: invalid duration '1 s': unknown unit ' s' (use ms, s, "
-                         "min or h)\n" +
-                         path + ":3:16: unknown key 'cach' in /defaults (did you mean 'cache'?)\n");
+    EXPECT_EQ(r.err,
+              path +
+                  ":2:15: /interval: invalid duration '1 sec': unknown unit 'sec' (use ms, s, "
+                  "min or h)\n" +
+                  path + ":3:16: unknown key 'cach' in /defaults (did you mean 'cache'?)\n");
 }
 
 TEST(PolicyValidate, MissingFile) {

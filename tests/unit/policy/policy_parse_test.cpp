@@ -132,7 +132,7 @@ TEST(ParsePolicy, InvalidDuration) {
     auto issue = single_issue(parse(R"({"interval": "1 fortnight"})"));
     EXPECT_EQ(issue.str(),
               "test.json:1:14: /interval: invalid duration '1 fortnight': unknown "
-              "unit ' fortnight' (use ms, s, min or h)");
+              "unit 'fortnight' (use ms, s, min or h)");
     issue = single_issue(parse(R"({"interval": "50ms"})"));
     EXPECT_EQ(issue.str(), "test.json:1:14: /interval: must be at least 100 ms, got 50 ms");
     issue = single_issue(parse(R"({"interval": 7200000})"));

@@ -138,7 +138,7 @@ TEST(SchemaValidator, Formats) {
     EXPECT_EQ(errors(duration, "1h"), Errors{});
     EXPECT_EQ(errors(duration, "2h"), Errors{": must be at most 1 h, got 2 h"});
     EXPECT_EQ(errors(duration, "5 parsecs"),
-              Errors{": invalid duration '5 parsecs': unknown unit ' parsecs' (use ms, s, min or "
+              Errors{": invalid duration '5 parsecs': unknown unit 'parsecs' (use ms, s, min or "
                      "h)"});
     const json name = {{"type", "string"}, {"format", "instance-name"}};
     EXPECT_EQ(errors(name, "db0"), Errors{});

@@ -9,7 +9,8 @@
 # the policy (invalid and valid) with systemctl reload, kill the daemon and
 # watch systemd restart it while an instance keeps serving, check that an
 # unprivileged caller's mutations are refused and its reads work, and that
-# fastmapctl works without the daemon. Reports fastmapd's CPU use.
+# fastmapctl works without the daemon, and that the policy's and the operator's files
+# are enabled again from the policy and the state file. Reports fastmapd's CPU use.
 # Closing line: "daemon: N passed, N failed".
 KO=/lib/modules/extra/fastmap.ko
 pass=0
@@ -236,6 +237,32 @@ check_fail "enabling it twice is exit 1" 1 'already|exists' fastmapctl enable /m
 check_fail "an unprivileged disable is refused (exit 4)" 4 'mutations need root' runuser -u fmuser -- fastmapctl disable /mnt/e/data
 check "disable it through the daemon" fastmapctl disable /mnt/e/data
 check_out "the table is empty again" '"files": \[\]' fastmapctl files --json
+
+# --- the enable table persists (issue 7): the policy's "files", the state file ----------------
+dd if=/dev/zero of=/mnt/e/policy.db bs=1M count=1 status=none
+dd if=/dev/zero of=/mnt/e/op.db bs=1M count=1 status=none
+mkdir -p /etc/fastmap/fastmapd.json.d
+cat >/etc/fastmap/fastmapd.json.d/50-files.json <<'JSON'
+{"files": [{"path": "/mnt/e/policy.db", "cache": "1M"}, {"path": "/mnt/e/missing.db"}]}
+JSON
+check "systemctl restart fastmapd (a policy with files)" systemctl restart fastmapd
+check_out "the policy's file is enabled after the restart" '/mnt/e/policy.db' fastmapctl files
+check_out "the journal says why the missing one is not" 'missing.db \(policy\) not enabled at start: no such file' journal
+check "enable op.db through the daemon" fastmapctl enable /mnt/e/op.db
+check_out "the state file in the unit's StateDirectory records it" '"origin": "operator"' cat /var/lib/fastmap/files.json
+check "systemctl stop fastmapd (files)" systemctl stop fastmapd
+# What a reboot or a module reload does to the table, without losing vm0 and pm0.
+check "the kernel's table is emptied behind fastmapd's back" \
+	sh -c 'fastmapctl --no-daemon disable /mnt/e/policy.db && fastmapctl --no-daemon disable /mnt/e/op.db'
+check "systemctl start fastmapd (files)" systemctl start fastmapd
+check_out "the policy's file is enabled again" '/mnt/e/policy.db' fastmapctl files
+check_out "and the operator's, from the state file" '/mnt/e/op.db' fastmapctl files
+rm /etc/fastmap/fastmapd.json.d/50-files.json
+check "systemctl reload fastmapd (no files in the policy)" systemctl reload fastmapd
+check "the reload disabled the policy's file" sh -c '! fastmapctl files | grep -q /mnt/e/policy.db'
+check_out "but not the operator's" '/mnt/e/op.db' fastmapctl files
+check "disable op.db through the daemon" fastmapctl disable /mnt/e/op.db
+check "the state file forgets it" sh -c '! grep -q op.db /var/lib/fastmap/files.json'
 umount /mnt/e
 fastmapctl events --json --count 1 --timeout 30 >/tmp/ev.json 2>&1 &
 evp=$!
@@ -250,15 +277,22 @@ check "detach pm0 through the daemon" fastmapctl detach pm0
 check_fail "rmmod is refused while fastmapd's telemetry holds the module" 1 'in use' rmmod fastmap
 check "systemctl stop fastmapd" systemctl stop fastmapd
 check "rmmod once the daemon is stopped" rmmod fastmap
+mount /dev/ram0 /mnt/e
+cat >/etc/fastmap/fastmapd.json.d/50-files.json <<'JSON'
+{"files": [{"path": "/mnt/e/policy.db"}]}
+JSON
 check "fastmapd starts without the module" systemctl start fastmapd
 check_fail "list through the daemon without the module: exit 3" 3 'not loaded' fastmapctl list
 check_out "the journal says the module is missing" 'module is not loaded|not loaded' journal
 insmod $KO
 check_out "the daemon sees the module come back" 'answers again' sh -c 'sleep 3; journalctl -b -u fastmapd --no-pager -o cat'
 check "and attaches the policy's pm0 again" wait_for 10 test -e /dev/fastmap/pm0
+check "and enables the policy's file again" wait_for 10 sh -c 'fastmapctl files | grep -q /mnt/e/policy.db'
+rm /etc/fastmap/fastmapd.json.d/50-files.json
 check "systemctl stop fastmapd (last)" systemctl stop fastmapd
 check "detach pm0" fastmapctl detach pm0
 check "rmmod (last)" rmmod fastmap
+umount /mnt/e
 check_fail "and directly: exit 3" 3 'not loaded' fastmapctl list
 
 echo "daemon: $pass passed, $fail failed"
