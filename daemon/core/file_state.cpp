@@ -14,6 +14,7 @@
 
 #include "fastmap.h"
 #include "files.hpp"
+#include "read_file.hpp"
 #include "units.hpp"
 
 namespace fastmap::daemon {
@@ -30,34 +31,9 @@ Error sys_error(const std::string& what, int err) {
 }
 
 Result<std::string> read_all(const fs::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return Error{errno, std::strerror(errno)};
-    }
-    std::string text;
-    char buf[8192];
-    int err = 0;
-    while (true) {
-        const ssize_t n = ::read(fd, buf, sizeof(buf));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            err = errno;
-            break;
-        }
-        if (n == 0) {
-            break;
-        }
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > kMaxStateSize) {
-            err = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    if (err != 0) {
-        return Error{err, err == EFBIG ? "larger than 16 MiB" : std::strerror(err)};
+    auto text = read_small_file(file, kMaxStateSize);
+    if (!text && text.error().code == EFBIG) {
+        return Error{EFBIG, "larger than 16 MiB"};
     }
     return text;
 }

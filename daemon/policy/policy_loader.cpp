@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "policy_internal.hpp"
+#include "read_file.hpp"
 #include "result.hpp"
 
 namespace fastmap::daemon {
@@ -24,37 +25,9 @@ constexpr std::size_t kMaxFileSize = 1 << 20;
 constexpr const char* kBuiltin = "(built-in defaults)";
 
 Result<std::string> read_file(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return Error{errno, std::strerror(errno)};
-    }
-    std::string text;
-    char buf[8192];
-    int err = 0;
-    while (true) {
-        const ssize_t n = ::read(fd, buf, sizeof(buf));
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            err = errno;
-            break;
-        }
-        if (n == 0) {
-            break;
-        }
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > kMaxFileSize) {
-            err = EFBIG;
-            break;
-        }
-    }
-    ::close(fd);
-    if (err == EFBIG) {
+    auto text = read_small_file(path, kMaxFileSize);
+    if (!text && text.error().code == EFBIG) {
         return Error{EFBIG, "file too large (more than 1 MiB)"};
-    }
-    if (err != 0) {
-        return Error{err, std::strerror(err)};
     }
     return text;
 }
