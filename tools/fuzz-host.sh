@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # libFuzzer on the host (issue 9): fastmapd's policy parser and the size/count/
-# duration/name parsers behind fastmapctl's arguments, with ASan + UBSan.
+# duration/name parsers behind fastmapctl's arguments, and fastmapctl's whole
+# command line (on an in-memory Control), with ASan + UBSan.
 # Configures its own clang build directory, builds the fuzz targets, runs each
 # for --seconds, keeps the grown corpus in BUILD/fuzz-corpus and any crashing
 # input in BUILD/fuzz-artifacts.  Exit 0 when no target crashed.
@@ -28,10 +29,10 @@ while (($#)); do
 	esac
 done
 [[ $seconds =~ ^[0-9]+$ ]] || die "--seconds needs a number"
-((${#targets[@]})) || targets=(fuzz_policy fuzz_units)
+((${#targets[@]})) || targets=(fuzz_policy fuzz_units fuzz_cli)
 command -v clang++ >/dev/null || die "clang++ not found (apt-get install clang)"
 
-declare -A corpus=([fuzz_policy]=policy [fuzz_units]=units)
+declare -A corpus=([fuzz_policy]=policy [fuzz_units]=units [fuzz_cli]=cli)
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 t0=$SECONDS
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DFASTMAP_FUZZ=ON \
