@@ -43,18 +43,19 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
 
     auto* stats = app.add_subcommand(
         "stats", "Show an instance's configuration and counters, rates, or Prometheus metrics");
-    stats->add_option("name", name, "Instance name (optional with --watch and --prometheus)");
+    stats->add_option("name", name, "Instance name (default: every instance)");
     auto* stats_json = stats->add_flag("-j,--json", json, "JSON output");
     double watch = 1.0;
     std::uint64_t watch_count = 0;
     bool prometheus = false;
-    auto* watch_opt =
-        stats->add_option("-w,--watch", watch, "Print rates every SEC seconds until interrupted");
+    auto* watch_opt = stats->add_option(
+        "-w,--watch", watch,
+        "Print rates every SEC seconds until interrupted (with --json: JSON Lines)");
     auto* watch_count_opt =
         stats->add_option("-n,--count", watch_count, "With --watch: stop after N samples");
     auto* prometheus_opt = stats->add_flag(
         "-p,--prometheus", prometheus, "Prometheus text format (node_exporter textfile collector)");
-    watch_opt->excludes(prometheus_opt)->excludes(stats_json);
+    watch_opt->excludes(prometheus_opt);
     prometheus_opt->excludes(stats_json);
     watch_count_opt->needs(watch_opt);
 
@@ -65,6 +66,7 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
     auto* top = app.add_subcommand("top", "Show every instance's activity, refreshed");
     top->add_flag("-1,--once", top_args.once, "Print one frame without terminal codes, then exit");
     top->add_option("-i,--interval", top_args.interval_s, "Seconds between frames (default 1)");
+    top->add_flag("-j,--json", top_args.json, "With --once: the frame as JSON");
 
     auto* version = app.add_subcommand("version", "Show fastmapctl's and the module's versions");
     version->add_flag("-j,--json", json, "JSON output");
@@ -175,7 +177,7 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
     };
     if (stats->parsed()) {
         if (watch_opt->count() > 0) {
-            WatchArgs watch_args{name, watch, std::nullopt};
+            WatchArgs watch_args{name, watch, std::nullopt, json};
             if (watch_count_opt->count() > 0) {
                 watch_args.count = watch_count;
             }
@@ -183,10 +185,6 @@ int run(const std::vector<std::string>& args, Control& ctl, const Env& env, std:
         }
         if (prometheus) {
             return verb_stats_prometheus(ctl, name, out, err);
-        }
-        if (name.empty()) {
-            return report_usage(err, "stats",
-                                "NAME is required (except with --watch or --prometheus)");
         }
         return verb_stats(ctl, name, json, out, err);
     }

@@ -33,6 +33,7 @@ int verb_detach(Control& ctl, const std::string& name, std::ostream& out, std::o
 
 int verb_list(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 
+// name empty: every instance (a table; JSON {"instances": [stats report, ...]}).
 int verb_stats(Control& ctl, const std::string& name, bool json, std::ostream& out,
                std::ostream& err);
 
@@ -42,6 +43,7 @@ struct WatchArgs {
     std::string name;  // empty: every instance
     double interval_s = 1.0;
     std::optional<std::uint64_t> count;
+    bool json = false;  // one JSON object per sample and line (JSON Lines), no header
 };
 int verb_stats_watch(Control& ctl, const WatchArgs& args, Ticker& ticker, std::ostream& out,
                      std::ostream& err);
@@ -53,9 +55,10 @@ int verb_stats_prometheus(Control& ctl, const std::string& name, std::ostream& o
 // fastmapctl status [--json]
 int verb_status(Control& ctl, bool json, std::ostream& out, std::ostream& err);
 
-// fastmapctl top [--once] [--interval SEC]
+// fastmapctl top [--once [--json]] [--interval SEC]
 struct TopArgs {
     bool once = false;
+    bool json = false;  // with once: the frame as one JSON object
     double interval_s = 1.0;
 };
 // With a daemon link, the frame ends with fastmapd's recent decisions.

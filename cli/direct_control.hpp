@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The Control fastmapctl uses when fastmapd is not running: the kernel's, plus a one-line
-// notice (kDirectNotice) on the first call that the daemon would have served.
+// notice (kDirectNotice) after the first call that the daemon would have served. Not when that
+// call found the module not loaded: then the error is the only line on stderr.
 #pragma once
 
 #include <ostream>
@@ -16,47 +17,37 @@ public:
     DirectControl(Control& kernel, std::ostream* notice) : kernel_(kernel), notice_(notice) {}
 
     Result<InstanceInfo> attach(const AttachRequest& req) override {
-        say();
-        return kernel_.attach(req);
+        return said(kernel_.attach(req));
     }
     Result<DetachResult> detach(std::string_view name) override {
-        say();
-        return kernel_.detach(name);
+        return said(kernel_.detach(name));
     }
-    Result<std::vector<InstanceInfo>> list() override {
-        say();
-        return kernel_.list();
-    }
-    Result<InstanceInfo> get(std::string_view name) override {
-        say();
-        return kernel_.get(name);
-    }
+    Result<std::vector<InstanceInfo>> list() override { return said(kernel_.list()); }
+    Result<InstanceInfo> get(std::string_view name) override { return said(kernel_.get(name)); }
     Result<InstanceInfo> set(std::string_view name, const SetRequest& req) override {
-        say();
-        return kernel_.set(name, req);
+        return said(kernel_.set(name, req));
     }
     Result<void> add_file(const FileKey& key, std::string_view path) override {
-        say();
-        return kernel_.add_file(key, path);
+        return said(kernel_.add_file(key, path));
     }
     Result<void> add_file_sized(const FileKey& key, std::string_view path,
                                 std::uint64_t cache_bytes) override {
-        say();
-        return kernel_.add_file_sized(key, path, cache_bytes);
+        return said(kernel_.add_file_sized(key, path, cache_bytes));
     }
-    Result<void> remove_file(const FileKey& key) override {
-        say();
-        return kernel_.remove_file(key);
-    }
-    Result<std::vector<FileEntry>> list_files() override {
-        say();
-        return kernel_.list_files();
-    }
+    Result<void> remove_file(const FileKey& key) override { return said(kernel_.remove_file(key)); }
+    Result<std::vector<FileEntry>> list_files() override { return said(kernel_.list_files()); }
     // Events and versions come from the kernel even with the daemon: no notice.
     Result<std::unique_ptr<EventSource>> subscribe() override { return kernel_.subscribe(); }
     Result<ModuleInfo> module_info() override { return kernel_.module_info(); }
 
 private:
+    template <typename R>
+    R said(R result) {
+        if (result || result.error().code != kErrModuleNotLoaded) {
+            say();
+        }
+        return result;
+    }
     void say() {
         if (notice_ != nullptr && !said_) {
             *notice_ << kDirectNotice << "\n";

@@ -80,6 +80,8 @@ Rates compute_rates(const InstanceInfo& prev, const InstanceInfo& cur, double se
     r.evictions = rate(p.evictions, c.evictions);
     r.shootdowns = rate(p.shootdowns, c.shootdowns);
     r.wb_pages = rate(p.wb_pages, c.wb_pages);
+    r.read_ios = rate(p.read_ios, c.read_ios);
+    r.wb_bios = rate(p.wb_bios, c.wb_bios);
     return r;
 }
 
@@ -95,7 +97,7 @@ std::string format_ns(std::uint64_t ns) {
     if (ns < 1000) {
         std::snprintf(buf, sizeof(buf), "%llu ns", static_cast<unsigned long long>(ns));
     } else if (ns < 1000000) {
-        std::snprintf(buf, sizeof(buf), "%.1f us", v / 1e3);
+        std::snprintf(buf, sizeof(buf), "%.1f \u00b5s", v / 1e3);
     } else if (ns < 1000000000) {
         std::snprintf(buf, sizeof(buf), "%.1f ms", v / 1e6);
     } else {
@@ -150,12 +152,23 @@ void write_prometheus(std::ostream& out, bool up, const std::vector<InstanceInfo
          [](const InstanceInfo& i) { return i.stats.misses; }},
         {"fastmap_evictions_total", "counter", "Cache pages evicted.",
          [](const InstanceInfo& i) { return i.stats.evictions; }},
+        {"fastmap_mkwrite_total", "counter", "Write faults on mapped clean pages.",
+         [](const InstanceInfo& i) { return i.stats.mkwrite; }},
         {"fastmap_evict_batches_total", "counter", "Eviction batches.",
          [](const InstanceInfo& i) { return i.stats.evict_batches; }},
         {"fastmap_shootdowns_total", "counter", "TLB shootdown rounds.",
          [](const InstanceInfo& i) { return i.stats.shootdowns; }},
         {"fastmap_writeback_pages_total", "counter", "Dirty pages written back to the device.",
          [](const InstanceInfo& i) { return i.stats.wb_pages; }},
+        {"fastmap_evict_stalls_total", "counter", "Page faults that found no free cache frame.",
+         [](const InstanceInfo& i) { return i.stats.evict_stalls; }},
+        {"fastmap_writeback_bios_total", "counter", "Write bios submitted to the device.",
+         [](const InstanceInfo& i) { return i.stats.wb_bios; }},
+        {"fastmap_read_ios_total", "counter", "Read bios submitted to the device.",
+         [](const InstanceInfo& i) { return i.stats.read_ios; }},
+        {"fastmap_outside_writes_total", "counter",
+         "File instances: writes and truncates of the file from outside fastmap.",
+         [](const InstanceInfo& i) { return i.stats.outside_writes; }},
         {"fastmap_read_errors_total", "counter", "Failed device reads.",
          [](const InstanceInfo& i) { return i.stats.read_errors; }},
         {"fastmap_write_errors_total", "counter", "Failed device writes.",
@@ -166,12 +179,25 @@ void write_prometheus(std::ostream& out, bool up, const std::vector<InstanceInfo
          [](const InstanceInfo& i) { return i.stats.dirty_pages * page_size(i); }},
         {"fastmap_cached_bytes", "gauge", "Cache pages holding data, in bytes.",
          [](const InstanceInfo& i) { return i.stats.cached_pages * page_size(i); }},
+        {"fastmap_free_bytes", "gauge", "Free cache pages, in bytes.",
+         [](const InstanceInfo& i) { return i.stats.free_pages * page_size(i); }},
     };
     out << "# HELP fastmap_up Whether the fastmap kernel module is loaded and answered.\n"
         << "# TYPE fastmap_up gauge\n"
         << "fastmap_up " << (up ? 1 : 0) << '\n';
     if (!up) {
         return;
+    }
+    out << "# HELP fastmap_instance_info An attached instance (always 1): its device or file.\n"
+        << "# TYPE fastmap_instance_info gauge\n";
+    for (const auto& info : instances) {
+        out << "fastmap_instance_info{name=\"" << prometheus_escape(info.name) << "\",id=\""
+            << info.id << "\",device=\"" << prometheus_escape(info.device) << "\",dev=\""
+            << info.dev.str() << '"';
+        if (info.file) {
+            out << ",file=\"" << prometheus_escape(info.file->path) << '"';
+        }
+        out << "} 1\n";
     }
     for (const Metric& m : kMetrics) {
         out << "# HELP " << m.name << ' ' << m.help << '\n'

@@ -69,15 +69,21 @@ struct Rates {
     double evictions = 0;
     double shootdowns = 0;
     double wb_pages = 0;
+    double read_ios = 0;             // read bios submitted
+    double wb_bios = 0;              // write bios submitted
     std::uint64_t delta_faults = 0;  // over the interval, for the hit ratio
     std::uint64_t delta_hits = 0;
 };
+// Device I/O operations per second: read bios plus write bios.
+inline double iops(const Rates& r) {
+    return r.read_ios + r.wb_bios;
+}
 // seconds <= 0 gives zero rates. An instance whose id changed counts from 0.
 Rates compute_rates(const InstanceInfo& prev, const InstanceInfo& cur, double seconds);
 
 // "12.5"; one decimal.
 std::string format_rate(double per_second);
-// 850 -> "850 ns", 12345 -> "12.3 us", 2500000 -> "2.5 ms", "1.20 s".
+// 850 -> "850 ns", 12345 -> "12.3 µs" (U+00B5), 2500000 -> "2.5 ms", "1.20 s".
 std::string format_ns(std::uint64_t ns);
 
 // cur - prev, slot by slot (a slot that went down counts from 0).
@@ -86,7 +92,8 @@ telemetry::Histogram histogram_delta(const telemetry::Histogram& prev,
 
 // Prometheus text exposition: a label value with \, " and newline escaped.
 std::string prometheus_escape(std::string_view value);
-// Every metric (HELP, TYPE, one sample per instance) and fastmap_up. up=false: only fastmap_up 0.
+// Every metric (HELP, TYPE, one sample per instance), fastmap_instance_info (1, labelled with
+// name, device, dev and, for file instances, file) and fastmap_up. up=false: only fastmap_up 0.
 void write_prometheus(std::ostream& out, bool up, const std::vector<InstanceInfo>& instances);
 
 }  // namespace fastmap::cli

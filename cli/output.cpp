@@ -8,6 +8,13 @@
 
 namespace fastmap::cli {
 
+std::size_t display_width(std::string_view text) {
+    // UTF-8: every byte but the continuation bytes (10xxxxxx) starts a character.
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
 void Table::add_row(std::vector<std::string> cells) {
     cells.resize(columns_.size());
     rows_.push_back(std::move(cells));
@@ -18,15 +25,15 @@ void Table::print(std::ostream& out) const {
     const bool header = std::any_of(columns_.begin(), columns_.end(),
                                     [](const Column& c) { return !c.header.empty(); });
     for (std::size_t i = 0; i < columns_.size(); ++i) {
-        width[i] = header ? columns_[i].header.size() : 0;
+        width[i] = header ? display_width(columns_[i].header) : 0;
         for (const auto& row : rows_) {
-            width[i] = std::max(width[i], row[i].size());
+            width[i] = std::max(width[i], display_width(row[i]));
         }
     }
     auto print_row = [&](const std::vector<std::string>& cells) {
         std::string line;
         for (std::size_t i = 0; i < cells.size(); ++i) {
-            const std::string pad(width[i] - cells[i].size(), ' ');
+            const std::string pad(width[i] - display_width(cells[i]), ' ');
             if (i > 0) {
                 line += "  ";
             }

@@ -13,6 +13,9 @@
 
 namespace fastmap::cli {
 
+// Characters in UTF-8 text (for alignment: "µs" is 2 columns, 3 bytes).
+std::size_t display_width(std::string_view text);
+
 class Table {
 public:
     enum class Align { kLeft, kRight };

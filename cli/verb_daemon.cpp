@@ -25,16 +25,6 @@ bool is_batch(std::string_view kind) {
     return kind == "batch_increase" || kind == "batch_decrease";
 }
 
-nlohmann::json decision_to_json(const daemon::DecisionRecord& rec) {
-    nlohmann::json j{{"time_us", rec.realtime_us}, {"kind", rec.kind}, {"target", rec.target},
-                     {"from", rec.from},           {"to", rec.to},     {"reason", rec.reason},
-                     {"applied", rec.applied}};
-    if (!rec.applied) {
-        j["error"] = rec.error;
-    }
-    return j;
-}
-
 nlohmann::json policy_state_to_json(const daemon::PolicyState& st, bool from_daemon) {
     nlohmann::json j{{"source", from_daemon ? "fastmapd" : "files"},
                      {"files", st.sources},
@@ -63,6 +53,16 @@ void print_policy_state(const daemon::PolicyState& st, std::ostream& out) {
 }
 
 }  // namespace
+
+nlohmann::json decision_to_json(const daemon::DecisionRecord& rec) {
+    nlohmann::json j{{"time_us", rec.realtime_us}, {"kind", rec.kind}, {"target", rec.target},
+                     {"from", rec.from},           {"to", rec.to},     {"reason", rec.reason},
+                     {"applied", rec.applied}};
+    if (!rec.applied) {
+        j["error"] = rec.error;
+    }
+    return j;
+}
 
 std::string format_realtime(std::uint64_t realtime_us) {
     const time_t secs = static_cast<time_t>(realtime_us / 1000000ULL);

@@ -2,6 +2,7 @@
 // The verbs that need fastmapd: policy show/reload, decisions, restore-defaults; and `run`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ int verb_restore_defaults(DaemonLink* daemon, const std::string& name, bool json
 
 // "2026-11-26 20:15:03" in local time, from microseconds since the epoch.
 std::string format_realtime(std::uint64_t realtime_us);
+
+// {"time_us", "kind", "target", "from", "to", "reason", "applied"} plus "error" when not applied
+// (decisions --json, top --json).
+nlohmann::json decision_to_json(const daemon::DecisionRecord& rec);
 
 // One decision as a line: "20:15:03 cache_grow db0 512 MiB -> 640 MiB: miss ratio ..."
 std::string format_decision(const daemon::DecisionRecord& rec);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// fastmapctl stats NAME [--json]
+// fastmapctl stats [NAME] [--json]
 #include "cli.hpp"
 #include "exit_codes.hpp"
 #include "json.hpp"
+#include "monitor.hpp"
 #include "output.hpp"
 #include "units.hpp"
 
@@ -63,11 +64,64 @@ void print_stats(const InstanceInfo& info, std::ostream& out) {
     counters.print(out);
 }
 
+// Every instance, one line each: the counters since attach and the gauges now.
+void print_all(const std::vector<InstanceInfo>& instances, std::ostream& out) {
+    if (instances.empty()) {
+        out << "no fastmap instances\n";
+        return;
+    }
+    using A = Table::Align;
+    Table table({{"NAME", A::kLeft},
+                 {"FAULTS", A::kRight},
+                 {"HIT%", A::kRight},
+                 {"EVICTIONS", A::kRight},
+                 {"SHOOTDOWNS", A::kRight},
+                 {"READ_IOS", A::kRight},
+                 {"WB_BIOS", A::kRight},
+                 {"WB_PAGES", A::kRight},
+                 {"STALLS", A::kRight},
+                 {"ERRORS", A::kRight},
+                 {"DIRTY", A::kRight},
+                 {"CACHED", A::kRight},
+                 {"CACHE", A::kRight}});
+    for (const auto& info : instances) {
+        const Stats& s = info.stats;
+        table.add_row(
+            {info.name, std::to_string(s.faults), percent(s.hits, s.faults),
+             std::to_string(s.evictions), std::to_string(s.shootdowns), std::to_string(s.read_ios),
+             std::to_string(s.wb_bios), std::to_string(s.wb_pages), std::to_string(s.evict_stalls),
+             std::to_string(s.read_errors + s.write_errors),
+             format_bytes(s.dirty_pages * page_size(info)),
+             format_bytes(s.cached_pages * page_size(info)), format_bytes(info.cache_bytes)});
+    }
+    table.print(out);
+}
+
+int stats_all(Control& ctl, bool json, std::ostream& out, std::ostream& err) {
+    auto instances = ctl.list();
+    if (!instances) {
+        return report_error(err, "stats", instances.error());
+    }
+    if (json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& info : *instances) {
+            list.push_back(stats_report_to_json(info));
+        }
+        out << nlohmann::json{{"instances", std::move(list)}}.dump(2) << '\n';
+    } else {
+        print_all(*instances, out);
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 int verb_stats(Control& ctl, const std::string& name, bool json, std::ostream& out,
                std::ostream& err) {
     constexpr std::string_view kVerb = "stats";
+    if (name.empty()) {
+        return stats_all(ctl, json, out, err);
+    }
     if (auto valid = validate_name(name); !valid) {
         return report_usage(err, kVerb, valid.error().message);
     }

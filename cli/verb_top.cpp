@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// fastmapctl top [--once] [--interval SEC]
+// fastmapctl top [--once] [--interval SEC] [--json]
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -8,6 +8,7 @@
 #include "daemon_link.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "rates_json.hpp"
 #include "sample.hpp"
 #include "units.hpp"
 #include "verb_daemon.hpp"
@@ -16,6 +17,9 @@ namespace fastmap::cli {
 namespace {
 
 using Histograms = std::map<std::uint32_t, telemetry::Histogram>;  // by instance id
+
+constexpr std::size_t kFilesShown = 5;
+constexpr std::size_t kRecentDecisions = 5;
 
 // Fault latency histograms of the sampled instances; those that fail are left out.
 Histograms read_histograms(telemetry::Telemetry* tel, const std::vector<InstanceInfo>& sample) {
@@ -35,75 +39,108 @@ std::string first_line(const std::string& text) {
     return text.substr(0, text.find('\n'));
 }
 
-void print_frame(const std::vector<InstanceInfo>& prev, const Histograms& prev_hist,
-                 const std::vector<InstanceInfo>& cur, const Histograms& cur_hist, double seconds,
-                 const std::string& telemetry_reason, std::ostream& out) {
-    char head[128];
-    std::snprintf(head, sizeof(head), "fastmap top: %zu instance%s, %.1f s interval", cur.size(),
-                  cur.size() == 1 ? "" : "s", seconds);
-    out << head << "\n\n";
-    if (cur.empty()) {
-        out << "no fastmap instances\n";
-    } else {
-        using A = Table::Align;
-        std::vector<Table::Column> columns{
-            {"NAME", A::kLeft},     {"FAULTS/s", A::kRight},  {"HIT%", A::kRight},
-            {"EVICT/s", A::kRight}, {"SHOOTDN/s", A::kRight}, {"DIRTY", A::kRight},
-            {"CACHE", A::kRight},   {"P50", A::kRight},       {"P99", A::kRight}};
-        // Per-file instances: a last column with the file they serve.
-        const bool files =
-            std::any_of(cur.begin(), cur.end(), [](const InstanceInfo& i) { return i.is_file(); });
-        if (files) {
-            columns.push_back({"FILE", A::kLeft});
+// The instances over the interval: rates and latency percentiles.
+std::vector<InstanceSample> sample_frame(const std::vector<InstanceInfo>& prev,
+                                         const Histograms& prev_hist,
+                                         const std::vector<InstanceInfo>& cur,
+                                         const Histograms& cur_hist, double seconds) {
+    std::vector<InstanceSample> rows;
+    for (const auto& info : cur) {
+        InstanceSample row{info, std::nullopt, std::nullopt, std::nullopt};
+        const InstanceInfo* before = find_instance(prev, info.name);
+        if (before != nullptr) {
+            row.rates = compute_rates(*before, info, seconds);
         }
-        Table table(std::move(columns));
-        for (const auto& info : cur) {
-            std::vector<std::string> row{info.name};
-            const InstanceInfo* before = find_instance(prev, info.name);
-            if (before != nullptr) {
-                const Rates r = compute_rates(*before, info, seconds);
-                row.insert(row.end(), {format_rate(r.faults), percent(r.delta_hits, r.delta_faults),
-                                       format_rate(r.evictions), format_rate(r.shootdowns)});
-            } else {
-                row.insert(row.end(), 4, "-");
-            }
-            row.push_back(format_bytes(info.stats.dirty_pages * page_size(info)));
-            row.push_back(format_bytes(info.cache_bytes));
-            std::string p50 = "-";
-            std::string p99 = "-";
-            auto c = cur_hist.find(info.id);
-            if (c != cur_hist.end() && before != nullptr && before->id == info.id) {
-                auto p = prev_hist.find(info.id);
-                const telemetry::Histogram h =
-                    p != prev_hist.end() ? histogram_delta(p->second, c->second) : c->second;
-                if (auto v = h.percentile(50)) {
-                    p50 = format_ns(*v);
-                }
-                if (auto v = h.percentile(99)) {
-                    p99 = format_ns(*v);
-                }
-            }
-            row.push_back(p50);
-            row.push_back(p99);
-            if (files) {
-                row.push_back(info.file ? info.file->path : "");
-            }
-            table.add_row(std::move(row));
+        auto c = cur_hist.find(info.id);
+        if (c != cur_hist.end() && before != nullptr && before->id == info.id) {
+            auto p = prev_hist.find(info.id);
+            const telemetry::Histogram h =
+                p != prev_hist.end() ? histogram_delta(p->second, c->second) : c->second;
+            row.p50_ns = h.percentile(50);
+            row.p99_ns = h.percentile(99);
         }
-        table.print(out);
+        rows.push_back(std::move(row));
     }
-    if (!telemetry_reason.empty()) {
-        out << "\nfault latency: unavailable (" << telemetry_reason << ")\n";
-    }
+    return rows;
 }
 
 // The enable table and, with the daemon, its latest decisions.
-void print_footer(Control& ctl, DaemonLink* daemon, std::ostream& out) {
+void add_footer(Control& ctl, DaemonLink* daemon, TopFrame& frame) {
     if (auto files = ctl.list_files()) {
-        out << "\nenabled files: " << files->size() << "\n";
-        constexpr std::size_t kShown = 5;
-        for (std::size_t i = 0; i < files->size() && i < kShown; ++i) {
-            const FileEntry& f = (*files)[i];
+        frame.files = std::move(*files);
+    }
+    frame.daemon_running = daemon != nullptr;
+    if (daemon == nullptr) {
+        return;
+    }
+    auto decisions = daemon->decisions();
+    if (!decisions) {
+        frame.daemon_error = first_line(decisions.error().message);
+        return;
+    }
+    const std::size_t skip =
+        decisions->size() > kRecentDecisions ? decisions->size() - kRecentDecisions : 0;
+    frame.decisions.assign(decisions->begin() + static_cast<std::ptrdiff_t>(skip),
+                           decisions->end());
+}
+
+std::string ns_cell(const std::optional<std::uint64_t>& ns) {
+    return ns ? format_ns(*ns) : "-";
+}
+
+void print_table(const std::vector<InstanceSample>& rows, std::ostream& out) {
+    using A = Table::Align;
+    std::vector<Table::Column> columns{{"NAME", A::kLeft},       {"FAULTS/s", A::kRight},
+                                       {"HIT%", A::kRight},      {"EVICT/s", A::kRight},
+                                       {"SHOOTDN/s", A::kRight}, {"IOPS", A::kRight},
+                                       {"DIRTY", A::kRight},     {"CACHE", A::kRight},
+                                       {"P50", A::kRight},       {"P99", A::kRight}};
+    // Per-file instances: a last column with the file they serve.
+    const bool files = std::any_of(rows.begin(), rows.end(),
+                                   [](const InstanceSample& r) { return r.info.is_file(); });
+    if (files) {
+        columns.push_back({"FILE", A::kLeft});
+    }
+    Table table(std::move(columns));
+    for (const auto& r : rows) {
+        std::vector<std::string> row{r.info.name};
+        if (r.rates) {
+            row.insert(row.end(), {format_rate(r.rates->faults),
+                                   percent(r.rates->delta_hits, r.rates->delta_faults),
+                                   format_rate(r.rates->evictions),
+                                   format_rate(r.rates->shootdowns), format_rate(iops(*r.rates))});
+        } else {
+            row.insert(row.end(), 5, "-");  // appeared during the interval
+        }
+        row.push_back(format_bytes(r.info.stats.dirty_pages * page_size(r.info)));
+        row.push_back(format_bytes(r.info.cache_bytes));
+        row.push_back(ns_cell(r.p50_ns));
+        row.push_back(ns_cell(r.p99_ns));
+        if (files) {
+            row.push_back(r.info.file ? r.info.file->path : "");
+        }
+        table.add_row(std::move(row));
+    }
+    table.print(out);
+}
+
+void print_frame(const TopFrame& frame, std::ostream& out) {
+    char head[128];
+    std::snprintf(head, sizeof(head), "fastmap top: %zu instance%s, %.1f s interval",
+                  frame.instances.size(), frame.instances.size() == 1 ? "" : "s", frame.interval_s);
+    out << head << "\n\n";
+    if (frame.instances.empty()) {
+        out << "no fastmap instances\n";
+    } else {
+        print_table(frame.instances, out);
+    }
+    if (!frame.latency_available) {
+        out << "\nfault latency: unavailable (" << frame.latency_reason << ")\n";
+    }
+    if (frame.files) {
+        out << "\nenabled files: " << frame.files->size() << "\n";
+        for (std::size_t i = 0; i < frame.files->size() && i < kFilesShown; ++i) {
+            const FileEntry& f = (*frame.files)[i];
             out << "  " << f.key.dev.str() << " " << f.key.ino << "  " << f.path;
             if (!f.instance.empty()) {
                 out << "  [" << f.instance << "]";
@@ -111,24 +148,21 @@ void print_footer(Control& ctl, DaemonLink* daemon, std::ostream& out) {
             out << "\n";
         }
     }
-    if (daemon == nullptr) {
+    if (!frame.daemon_running) {
         out << "\nfastmapd: not running (no policy decisions)\n";
         return;
     }
-    auto decisions = daemon->decisions();
-    if (!decisions) {
-        out << "\nfastmapd: " << first_line(decisions.error().message) << "\n";
+    if (!frame.daemon_error.empty()) {
+        out << "\nfastmapd: " << frame.daemon_error << "\n";
         return;
     }
-    constexpr std::size_t kRecent = 5;
     out << "\nrecent fastmapd decisions:";
-    if (decisions->empty()) {
+    if (frame.decisions.empty()) {
         out << " none yet";
     }
     out << "\n";
-    const std::size_t skip = decisions->size() > kRecent ? decisions->size() - kRecent : 0;
-    for (std::size_t i = skip; i < decisions->size(); ++i) {
-        out << "  " << format_decision((*decisions)[i]) << "\n";
+    for (const auto& rec : frame.decisions) {
+        out << "  " << format_decision(rec) << "\n";
     }
 }
 
@@ -139,6 +173,9 @@ int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetr
     constexpr std::string_view kVerb = "top";
     if (!(args.interval_s >= 0.1 && args.interval_s <= 86400)) {
         return report_usage(err, kVerb, "--interval: must be 0.1 to 86400 seconds");
+    }
+    if (args.json && !args.once) {
+        return report_usage(err, kVerb, "--json needs --once");
     }
     auto prev = ctl.list();
     if (!prev) {
@@ -167,11 +204,20 @@ int verb_top(Control& ctl, const TopArgs& args, const TelemetryFactory& telemetr
             return report_error(err, kVerb, cur.error());
         }
         Histograms cur_hist = read_histograms(tel.get(), *cur);
-        if (!args.once) {
-            out << "\x1b[H\x1b[2J";  // home, clear screen
+        TopFrame frame;
+        frame.interval_s = t - prev_t;
+        frame.instances = sample_frame(*prev, prev_hist, *cur, cur_hist, t - prev_t);
+        frame.latency_available = tel != nullptr;
+        frame.latency_reason = reason;
+        add_footer(ctl, daemon, frame);
+        if (args.json) {
+            out << top_frame_to_json(frame).dump(2) << '\n';
+        } else {
+            if (!args.once) {
+                out << "\x1b[H\x1b[2J";  // home, clear screen
+            }
+            print_frame(frame, out);
         }
-        print_frame(*prev, prev_hist, *cur, cur_hist, t - prev_t, reason, out);
-        print_footer(ctl, daemon, out);
         out.flush();
         if (args.once) {
             break;

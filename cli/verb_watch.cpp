@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "rates_json.hpp"
 #include "sample.hpp"
 #include "units.hpp"
 
@@ -13,7 +14,7 @@ namespace {
 
 // Fixed-width columns: rows are printed as samples arrive.
 std::string watch_line(const std::vector<std::string>& cells) {
-    static const int kWidth[] = {-7, -16, 10, 10, 10, 10, 10, 10, 10, 6};
+    static const int kWidth[] = {-7, -16, 10, 10, 10, 10, 10, 10, 10, 10, 6};
     std::string line;
     for (std::size_t i = 0; i < cells.size() && i < std::size(kWidth); ++i) {
         char buf[128];
@@ -25,6 +26,28 @@ std::string watch_line(const std::vector<std::string>& cells) {
     }
     line.erase(line.find_last_not_of(' ') + 1);
     return line;
+}
+
+void print_rows(double time_s, const std::vector<InstanceSample>& rows, std::ostream& out) {
+    char when[32];
+    std::snprintf(when, sizeof(when), "%.1f", time_s);
+    for (const auto& row : rows) {
+        const InstanceInfo& info = row.info;
+        std::vector<std::string> cells{when, info.name};
+        if (const auto& r = row.rates) {
+            for (double v :
+                 {r->faults, r->hits, r->evictions, r->shootdowns, r->wb_pages, iops(*r)}) {
+                cells.push_back(format_rate(v));
+            }
+        } else {
+            cells.insert(cells.end(), 6, "-");  // appeared since the last sample
+        }
+        const Stats& s = info.stats;
+        cells.push_back(format_bytes(s.dirty_pages * page_size(info)));
+        cells.push_back(format_bytes(s.cached_pages * page_size(info)));
+        cells.push_back(percent(s.cached_pages, s.cache_pages));
+        out << watch_line(cells) << '\n';
+    }
 }
 
 }  // namespace
@@ -49,10 +72,12 @@ int verb_stats_watch(Control& ctl, const WatchArgs& args, Ticker& ticker, std::o
     }
     const double start = ticker.now();
     double prev_t = start;
-    out << watch_line({"TIME", "NAME", "FAULTS/s", "HITS/s", "EVICT/s", "SHOOTDN/s", "WB_PG/s",
-                       "DIRTY", "CACHED", "USED"})
-        << '\n';
-    out.flush();
+    if (!args.json) {
+        out << watch_line({"TIME", "NAME", "FAULTS/s", "HITS/s", "EVICT/s", "SHOOTDN/s", "WB_PG/s",
+                           "IOPS", "DIRTY", "CACHED", "USED"})
+            << '\n';
+        out.flush();
+    }
     std::uint64_t samples = 0;
     while (!args.count || samples < *args.count) {
         if (!ticker.sleep(args.interval_s)) {
@@ -63,23 +88,18 @@ int verb_stats_watch(Control& ctl, const WatchArgs& args, Ticker& ticker, std::o
         if (!cur) {
             return report_error(err, kVerb, cur.error());
         }
-        char when[32];
-        std::snprintf(when, sizeof(when), "%.1f", t - start);
+        std::vector<InstanceSample> rows;
         for (const auto& info : *cur) {
-            std::vector<std::string> cells{when, info.name};
+            InstanceSample row{info, std::nullopt, std::nullopt, std::nullopt};
             if (const InstanceInfo* before = find_instance(*prev, info.name)) {
-                const Rates r = compute_rates(*before, info, t - prev_t);
-                for (double v : {r.faults, r.hits, r.evictions, r.shootdowns, r.wb_pages}) {
-                    cells.push_back(format_rate(v));
-                }
-            } else {
-                cells.insert(cells.end(), 5, "-");  // appeared since the last sample
+                row.rates = compute_rates(*before, info, t - prev_t);
             }
-            const Stats& s = info.stats;
-            cells.push_back(format_bytes(s.dirty_pages * page_size(info)));
-            cells.push_back(format_bytes(s.cached_pages * page_size(info)));
-            cells.push_back(percent(s.cached_pages, s.cache_pages));
-            out << watch_line(cells) << '\n';
+            rows.push_back(std::move(row));
+        }
+        if (args.json) {
+            out << watch_sample_to_json(t - start, rows).dump() << '\n';
+        } else {
+            print_rows(t - start, rows, out);
         }
         out.flush();
         prev = std::move(cur);

@@ -65,13 +65,22 @@ _fastmapctl() {
         list|files|version|status|get) opts="--json" ;;
         stats) opts="--json --watch --count --prometheus" ;;
         set) opts="--json" ;;
-        top) opts="--once --interval" ;;
+        top) opts="--once --interval --json" ;;
         events) opts="--json --count --timeout" ;;
         enable) opts="--cache" ;;
         disable) opts="--dev --ino" ;;
         decisions) opts="--json --count" ;;
         restore-defaults) opts="--json" ;;
-        policy) opts="--json" ;;
+        policy)
+            # Only `policy validate` and `policy show` print JSON; `policy reload` has no options.
+            local k
+            for ((k = i + 1; k < COMP_CWORD; k++)); do
+                case ${COMP_WORDS[k]} in
+                    validate|show) opts="--json"; break ;;
+                    reload) break ;;
+                esac
+            done ;;
+        run) opts="--quiet" ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts --help" -- "$cur"))

@@ -4,7 +4,7 @@
 # Used by both README commands and by .ci/run.  Safe to run repeatedly.
 set -euo pipefail
 
-stamp=/var/lib/fastmap-setup.v4 # bump when the package set changes
+stamp=/var/lib/fastmap-setup.v5 # bump when the package set changes
 if [ -f "$stamp" ] && [ "${FASTMAP_SETUP_FORCE:-0}" != 1 ]; then
 	echo "setup: already done ($stamp); FASTMAP_SETUP_FORCE=1 redoes it"
 	exit 0
@@ -44,6 +44,7 @@ pkgs=(
 	e2fsprogs xfsprogs dmsetup xz-utils zstd
 	lmdb-utils # mdb_load/mdb_dump/mdb_stat: per-file mode VM tests (tests/vm/suites/perfile.sh)
 	gnuplot-nox # PNG plots of the benchmark matrix (tools/bench-plot.sh)
+	man-db # man --warnings on the man pages (cli-completion-lint)
 	clang-format
 )
 

@@ -241,5 +241,26 @@ TEST(DirectControl, SaysOnceThatTheDaemonIsBypassed) {
     EXPECT_EQ(err.str(), "");
 }
 
+// Module not loaded: the error is the only line; no notice before it.
+TEST(DirectControl, NoNoticeWhenTheModuleIsNotLoaded) {
+    test::FakeControl kernel;
+    kernel.fail =
+        Error{kErrModuleNotLoaded, "fastmap kernel module is not loaded (modprobe fastmap)"};
+    std::ostringstream notice;
+    DirectControl ctl(kernel, &notice);
+    std::ostringstream out;
+    EXPECT_EQ(run({"list"}, ctl, out, notice), kExitNotLoaded);
+    EXPECT_EQ(notice.str(),
+              "fastmapctl: list: fastmap kernel module is not loaded (modprobe fastmap)\n");
+    // Other errors still say that the daemon was bypassed, once, before the error.
+    kernel.fail = Error{EPERM, "permission denied: changes need CAP_SYS_ADMIN (run as root)"};
+    std::ostringstream notice2;
+    DirectControl ctl2(kernel, &notice2);
+    EXPECT_EQ(run({"detach", "db0"}, ctl2, out, notice2), kExitPermission);
+    EXPECT_EQ(notice2.str(), std::string(kDirectNotice) +
+                                 "\nfastmapctl: detach: permission denied: changes need "
+                                 "CAP_SYS_ADMIN (run as root)\n");
+}
+
 }  // namespace
 }  // namespace fastmap::cli

@@ -139,6 +139,30 @@ TEST_F(CliTest, StatsJson) {
     EXPECT_EQ(j["writeback_pages"], 30);
 }
 
+TEST_F(CliTest, StatsWithoutNameShowsEveryInstance) {
+    ctl.instances = {test::sample_instance("db0"), test::sample_file_instance()};
+    auto r = run_cli(ctl, {"stats"});
+    EXPECT_EQ(r.rc, kExitOk) << r.err;
+    EXPECT_EQ(r.out,
+              "NAME      FAULTS   HIT%  EVICTIONS  SHOOTDOWNS  READ_IOS  WB_BIOS  WB_PAGES  "
+              "STALLS  ERRORS     DIRTY   CACHED    CACHE\n"
+              "db0         1000  90.0%         64           2       100        3        30       "
+              "4       0  5.12 MiB  256 MiB  512 MiB\n"
+              "f803.4d2    1000  90.0%         64           2       100        3        30       "
+              "4       0   656 KiB   32 MiB   64 MiB\n");
+    auto j = nlohmann::json::parse(run_cli(ctl, {"stats", "--json"}).out);
+    ASSERT_EQ(j["instances"].size(), 2U);
+    EXPECT_EQ(j["instances"][0], nlohmann::json::parse(run_cli(ctl, {"stats", "db0", "-j"}).out));
+    EXPECT_EQ(j["instances"][1]["file"]["ino"], 1234);
+    ctl.instances.clear();
+    EXPECT_EQ(run_cli(ctl, {"stats"}).out, "no fastmap instances\n");
+    EXPECT_EQ(run_cli(ctl, {"stats", "-j"}).out, "{\n  \"instances\": []\n}\n");
+    ctl.fail = Error{kErrModuleNotLoaded, "fastmap kernel module is not loaded (modprobe fastmap)"};
+    r = run_cli(ctl, {"stats"});
+    EXPECT_EQ(r.rc, kExitNotLoaded);
+    EXPECT_EQ(r.err, "fastmapctl: stats: fastmap kernel module is not loaded (modprobe fastmap)\n");
+}
+
 TEST_F(CliTest, StatsUnknownInstanceIsRuntimeError) {
     auto r = run_cli(ctl, {"stats", "nope"});
     EXPECT_EQ(r.rc, kExitRuntime);
@@ -248,8 +272,12 @@ TEST_F(CliTest, KernelErrorsMapToExitCodes) {
 }
 
 TEST_F(CliTest, ParseErrorsAreUsageErrors) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {}, {"frobnicate"}, {"list", "extra"}, {"list", "--bogus"}, {"stats"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{},
+                                               {"frobnicate"},
+                                               {"list", "extra"},
+                                               {"list", "--bogus"},
+                                               {"stats", "--json", "--prometheus"}}) {
         auto r = run_cli(ctl, args);
         EXPECT_EQ(r.rc, kExitUsage) << (args.empty() ? "(none)" : args[0]);
         EXPECT_FALSE(r.err.empty());

@@ -67,6 +67,8 @@ protected:
         s.evictions += 64;
         s.shootdowns += 2;
         s.wb_pages += 10;
+        s.read_ios += 10;
+        s.wb_bios += 5;
     }
 
     test::FakeControl ctl;
@@ -162,6 +164,8 @@ TEST(Rates, TwoSamples) {
     b.stats.evictions += 128;
     b.stats.shootdowns += 4;
     b.stats.wb_pages += 40;
+    b.stats.read_ios += 300;
+    b.stats.wb_bios += 20;
     const Rates r = compute_rates(a, b, 2.0);
     EXPECT_DOUBLE_EQ(r.faults, 1000);
     EXPECT_DOUBLE_EQ(r.hits, 750);
@@ -169,6 +173,9 @@ TEST(Rates, TwoSamples) {
     EXPECT_DOUBLE_EQ(r.evictions, 64);
     EXPECT_DOUBLE_EQ(r.shootdowns, 2);
     EXPECT_DOUBLE_EQ(r.wb_pages, 20);
+    EXPECT_DOUBLE_EQ(r.read_ios, 150);
+    EXPECT_DOUBLE_EQ(r.wb_bios, 10);
+    EXPECT_DOUBLE_EQ(iops(r), 160);
     EXPECT_EQ(r.delta_faults, 2000U);
     EXPECT_EQ(r.delta_hits, 1500U);
 }
@@ -204,7 +211,7 @@ TEST(Rates, ZeroInterval) {
 
 TEST(Format, NsAndRate) {
     EXPECT_EQ(format_ns(850), "850 ns");
-    EXPECT_EQ(format_ns(12345), "12.3 us");
+    EXPECT_EQ(format_ns(12345), "12.3 \u00b5s");  // µs
     EXPECT_EQ(format_ns(2500000), "2.5 ms");
     EXPECT_EQ(format_ns(1200000000), "1.20 s");
     EXPECT_EQ(format_rate(12.25), "12.2");
@@ -222,11 +229,11 @@ TEST_F(MonitorTest, WatchOneInstance) {
     EXPECT_EQ(ticker.slept, (std::vector<double>{2.0, 2.0}));
     EXPECT_EQ(r.out,
               "TIME     NAME                FAULTS/s      HITS/s     EVICT/s   SHOOTDN/s     "
-              "WB_PG/s       DIRTY      CACHED    USED\n"
+              "WB_PG/s        IOPS       DIRTY      CACHED    USED\n"
               "2.0      db0                   1000.0       750.0        32.0         1.0         "
-              "5.0    5.12 MiB     256 MiB   50.0%\n"
+              "5.0         7.5    5.12 MiB     256 MiB   50.0%\n"
               "4.0      db0                   1000.0       750.0        32.0         1.0         "
-              "5.0    5.12 MiB     256 MiB   50.0%\n");
+              "5.0         7.5    5.12 MiB     256 MiB   50.0%\n");
 }
 
 TEST_F(MonitorTest, WatchAllInstancesUntilInterrupted) {
@@ -247,7 +254,8 @@ TEST_F(MonitorTest, WatchAllInstancesUntilInterrupted) {
     }
     ASSERT_EQ(got.size(), 4U);
     EXPECT_NE(
-        got[1].find("a                       10.0        10.0        64.0         2.0        10.0"),
+        got[1].find("a                       10.0        10.0        64.0         2.0        10.0"
+                    "        15.0"),
         std::string::npos)
         << got[1];
     EXPECT_NE(
@@ -261,8 +269,8 @@ TEST_F(MonitorTest, WatchErrors) {
     EXPECT_EQ(run_cli({"stats", "db0", "--watch", "0"}).rc, kExitUsage);
     EXPECT_EQ(run_cli({"stats", "db0", "--watch", "1", "--count", "0"}).rc, kExitUsage);
     EXPECT_EQ(run_cli({"stats", "db0", "--count", "3"}).rc, kExitUsage);  // needs --watch
-    EXPECT_EQ(run_cli({"stats", "db0", "--watch", "1", "--json"}).rc, kExitUsage);
-    EXPECT_EQ(run_cli({"stats"}).rc, kExitUsage);
+    EXPECT_EQ(run_cli({"stats", "db0", "--watch", "1", "--prometheus"}).rc, kExitUsage);
+    EXPECT_EQ(run_cli({"stats", "--prometheus", "--json"}).rc, kExitUsage);
     auto r = run_cli({"stats", "nope", "--watch", "1", "--count", "1"});
     EXPECT_EQ(r.rc, kExitRuntime);
     ctl.fail = kNotLoaded;
@@ -282,6 +290,9 @@ TEST_F(MonitorTest, PrometheusExact) {
               "# HELP fastmap_up Whether the fastmap kernel module is loaded and answered.\n"
               "# TYPE fastmap_up gauge\n"
               "fastmap_up 1\n"
+              "# HELP fastmap_instance_info An attached instance (always 1): its device or file.\n"
+              "# TYPE fastmap_instance_info gauge\n"
+              "fastmap_instance_info{name=\"db0\",id=\"3\",device=\"/dev/sdb\",dev=\"8:16\"} 1\n"
               "# HELP fastmap_faults_total Page faults served (read and write).\n"
               "# TYPE fastmap_faults_total counter\n"
               "fastmap_faults_total{name=\"db0\"} 1000\n"
@@ -294,6 +305,9 @@ TEST_F(MonitorTest, PrometheusExact) {
               "# HELP fastmap_evictions_total Cache pages evicted.\n"
               "# TYPE fastmap_evictions_total counter\n"
               "fastmap_evictions_total{name=\"db0\"} 64\n"
+              "# HELP fastmap_mkwrite_total Write faults on mapped clean pages.\n"
+              "# TYPE fastmap_mkwrite_total counter\n"
+              "fastmap_mkwrite_total{name=\"db0\"} 7\n"
               "# HELP fastmap_evict_batches_total Eviction batches.\n"
               "# TYPE fastmap_evict_batches_total counter\n"
               "fastmap_evict_batches_total{name=\"db0\"} 2\n"
@@ -303,6 +317,19 @@ TEST_F(MonitorTest, PrometheusExact) {
               "# HELP fastmap_writeback_pages_total Dirty pages written back to the device.\n"
               "# TYPE fastmap_writeback_pages_total counter\n"
               "fastmap_writeback_pages_total{name=\"db0\"} 30\n"
+              "# HELP fastmap_evict_stalls_total Page faults that found no free cache frame.\n"
+              "# TYPE fastmap_evict_stalls_total counter\n"
+              "fastmap_evict_stalls_total{name=\"db0\"} 4\n"
+              "# HELP fastmap_writeback_bios_total Write bios submitted to the device.\n"
+              "# TYPE fastmap_writeback_bios_total counter\n"
+              "fastmap_writeback_bios_total{name=\"db0\"} 3\n"
+              "# HELP fastmap_read_ios_total Read bios submitted to the device.\n"
+              "# TYPE fastmap_read_ios_total counter\n"
+              "fastmap_read_ios_total{name=\"db0\"} 100\n"
+              "# HELP fastmap_outside_writes_total File instances: writes and truncates of the "
+              "file from outside fastmap.\n"
+              "# TYPE fastmap_outside_writes_total counter\n"
+              "fastmap_outside_writes_total{name=\"db0\"} 0\n"
               "# HELP fastmap_read_errors_total Failed device reads.\n"
               "# TYPE fastmap_read_errors_total counter\n"
               "fastmap_read_errors_total{name=\"db0\"} 0\n"
@@ -317,7 +344,39 @@ TEST_F(MonitorTest, PrometheusExact) {
               "fastmap_dirty_bytes{name=\"db0\"} 5369856\n"
               "# HELP fastmap_cached_bytes Cache pages holding data, in bytes.\n"
               "# TYPE fastmap_cached_bytes gauge\n"
-              "fastmap_cached_bytes{name=\"db0\"} 268435456\n");
+              "fastmap_cached_bytes{name=\"db0\"} 268435456\n"
+              "# HELP fastmap_free_bytes Free cache pages, in bytes.\n"
+              "# TYPE fastmap_free_bytes gauge\n"
+              "fastmap_free_bytes{name=\"db0\"} 268435456\n");
+}
+
+TEST(Prometheus, InstanceInfoOfAFileInstance) {
+    std::ostringstream out;
+    write_prometheus(out, true, {test::sample_file_instance()});
+    EXPECT_NE(out.str().find("fastmap_instance_info{name=\"f803.4d2\",id=\"7\",device=\"/data/"
+                             "db.mdb\",dev=\"8:3\",file=\"/data/db.mdb\"} 1\n"),
+              std::string::npos)
+        << out.str();
+    EXPECT_NE(out.str().find("fastmap_outside_writes_total{name=\"f803.4d2\"} 1\n"),
+              std::string::npos);
+    // Every metric has HELP and TYPE, counters end in _total, byte gauges in _bytes.
+    std::istringstream lines(out.str());
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("# TYPE ", 0) != 0) {
+            continue;
+        }
+        const std::string name = line.substr(7, line.find(' ', 7) - 7);
+        const std::string type = line.substr(line.rfind(' ') + 1);
+        EXPECT_NE(out.str().find("# HELP " + name + " "), std::string::npos) << name;
+        if (type == "counter") {
+            EXPECT_EQ(name.substr(name.size() - 6), "_total") << name;
+        } else {
+            EXPECT_EQ(type, "gauge") << name;
+            EXPECT_TRUE(name == "fastmap_up" || name == "fastmap_instance_info" ||
+                        name.substr(name.size() - 6) == "_bytes")
+                << name;
+        }
+    }
 }
 
 TEST_F(MonitorTest, PrometheusAllInstancesAndDown) {
@@ -365,8 +424,8 @@ TEST_F(MonitorTest, TopOnceWithoutTelemetry) {
     EXPECT_EQ(r.out,
               "fastmap top: 1 instance, 1.0 s interval\n"
               "\n"
-              "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE  P50  P99\n"
-              "db0     1000.0  90.0%     64.0        2.0  5.12 MiB  512 MiB    -    -\n"
+              "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s  IOPS     DIRTY    CACHE  P50  P99\n"
+              "db0     1000.0  90.0%     64.0        2.0  15.0  5.12 MiB  512 MiB    -    -\n"
               "\n"
               "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n"
               "\n"
@@ -415,9 +474,9 @@ TEST_F(MonitorTest, TopOnceWithTelemetry) {
     EXPECT_EQ(r.out,
               "fastmap top: 2 instances, 1.0 s interval\n"
               "\n"
-              "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE     P50     P99\n"
-              "db0      100.0  90.0%     64.0        2.0  5.12 MiB  512 MiB  1.6 us  2.0 ms\n"
-              "idle       0.0      -      0.0        0.0  5.12 MiB  512 MiB       -       -\n"
+              "NAME  FAULTS/s   HIT%  EVICT/s  SHOOTDN/s  IOPS     DIRTY    CACHE     P50     P99\n"
+              "db0      100.0  90.0%     64.0        2.0  15.0  5.12 MiB  512 MiB  1.6 µs  2.0 ms\n"
+              "idle       0.0      -      0.0        0.0   0.0  5.12 MiB  512 MiB       -       -\n"
               "\n"
               "enabled files: 0\n"
               "\n"
@@ -432,20 +491,21 @@ TEST_F(MonitorTest, TopShowsTheFilesOfFileInstances) {
     ticker.on_sleep = [&] { advance(1, 10, 10); };
     auto r = run_cli({"top", "--once"});
     EXPECT_EQ(r.rc, kExitOk);
-    EXPECT_EQ(r.out,
-              "fastmap top: 2 instances, 1.0 s interval\n"
-              "\n"
-              "NAME      FAULTS/s    HIT%  EVICT/s  SHOOTDN/s     DIRTY    CACHE  P50  P99  FILE\n"
-              "db0            0.0       -      0.0        0.0  5.12 MiB  512 MiB    -    -\n"
-              "f803.4d2      10.0  100.0%     64.0        2.0   656 KiB   64 MiB    -    -  "
-              "/data/db.mdb\n"
-              "\n"
-              "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n"
-              "\n"
-              "enabled files: 1\n"
-              "  8:3 1234  /data/db.mdb  [f803.4d2]\n"
-              "\n"
-              "fastmapd: not running (no policy decisions)\n");
+    EXPECT_EQ(
+        r.out,
+        "fastmap top: 2 instances, 1.0 s interval\n"
+        "\n"
+        "NAME      FAULTS/s    HIT%  EVICT/s  SHOOTDN/s  IOPS     DIRTY    CACHE  P50  P99  FILE\n"
+        "db0            0.0       -      0.0        0.0   0.0  5.12 MiB  512 MiB    -    -\n"
+        "f803.4d2      10.0  100.0%     64.0        2.0  15.0   656 KiB   64 MiB    -    -  "
+        "/data/db.mdb\n"
+        "\n"
+        "fault latency: unavailable (fastmapctl was built without BPF telemetry)\n"
+        "\n"
+        "enabled files: 1\n"
+        "  8:3 1234  /data/db.mdb  [f803.4d2]\n"
+        "\n"
+        "fastmapd: not running (no policy decisions)\n");
 }
 
 TEST_F(MonitorTest, TopFullScreenUntilInterrupted) {
