@@ -84,6 +84,7 @@ Result<void> Daemon::start() {
     }
     log_.log(LogLevel::kInfo, "policy loaded from " + from);
     load_state();
+    load_pins();
     attach_from_policy();
     apply_files("at start");
     return ok();
@@ -124,28 +125,19 @@ Observation Daemon::observe(const std::vector<InstanceInfo>& instances) {
     if (auto mem = host_.memory()) {
         obs.mem = *mem;
     }
-    std::vector<telemetry::InstanceCounters> counters;
-    if (telemetry_ != nullptr) {
-        if (auto c = telemetry_->instances()) {
-            counters = std::move(*c);
-        }
-    }
     for (const auto& info : instances) {
         InstanceObservation io;
         io.info = info;
-        for (const auto& c : counters) {
-            if (c.id == info.id) {
-                io.counters = c;
-            }
-        }
-        // Only batch tuning looks at the histograms (each is a per-CPU map read).
-        if (telemetry_ != nullptr && io.counters &&
-            engine_->policy().for_instance(info.name).batch.enabled) {
-            if (auto h = telemetry_->fault_latency(info.id)) {
-                io.fault_latency = *h;
-            }
-            if (auto h = telemetry_->evict_latency(info.id)) {
-                io.evict_latency = *h;
+        // One map slot per instance the module lists (not all FM_MAX_INSTANCES); only batch
+        // tuning looks at the histograms.
+        if (telemetry_ != nullptr) {
+            const bool latency = engine_->policy().for_instance(info.name).batch.enabled;
+            if (auto sample = telemetry_->instance_sample(info.id, latency); sample && *sample) {
+                io.counters = (*sample)->counters;
+                if (latency) {
+                    io.fault_latency = (*sample)->fault_latency;
+                    io.evict_latency = (*sample)->evict_latency;
+                }
             }
         }
         obs.instances.push_back(std::move(io));
@@ -183,6 +175,7 @@ void Daemon::tick() {
         apply_files("now that the module answers");
     }
     note_instances(*instances);
+    check_pins(*instances);
     const Observation obs = observe(*instances);
     if (trace_sink_) {
         trace_sink_(obs);
@@ -348,6 +341,7 @@ Result<DetachResult> Daemon::detach(std::string_view name) {
         log_.log(LogLevel::kNotice, "operator detached " + std::string(name) +
                                         (res->warning.empty() ? "" : ": " + res->warning));
         engine_->unpin(name);
+        forget_pin(name);
         changed(name, "detached");
     }
     return res;
@@ -361,6 +355,9 @@ Result<InstanceInfo> Daemon::set(std::string_view name, const SetRequest& req) {
     const bool cache = req.cache_bytes.has_value() || engine_->cache_pinned(name);
     const bool batch = req.batch_pages.has_value() || engine_->batch_pinned(name);
     engine_->pin(name, cache, batch);
+    if (cache || batch) {
+        remember_pin(name, info->id);
+    }
     DecisionRecord rec;
     rec.kind = "operator_set";
     rec.target = std::string(name);
@@ -381,6 +378,7 @@ Result<InstanceInfo> Daemon::restore_defaults(std::string_view name) {
         return cur;
     }
     engine_->unpin(name);
+    forget_pin(name);
     SetRequest req;
     req.batch_pages = host_.default_batch_pages();
     req.dirty_ratio = host_.default_dirty_ratio();

@@ -24,6 +24,7 @@
 #include "control.hpp"
 #include "core/file_state.hpp"
 #include "core/host.hpp"
+#include "core/pin_state.hpp"
 #include "engine/engine.hpp"
 #include "files.hpp"
 #include "telemetry/telemetry.hpp"
@@ -36,11 +37,13 @@ public:
     Daemon(Control& ctl, Host& host, Logger& log, PathResolver* paths = nullptr);
     ~Daemon() override;
 
-    // Where the files fastmapd enables are persisted (state_file_under(root)); empty, the
-    // default: not persisted. Set before start().
+    // Where the files fastmapd enables are persisted (state_file_under(root)), and beside it the
+    // operator's pins (pin_file_beside()); empty, the default: not persisted. Set before start().
     void set_state_file(std::filesystem::path file) { state_file_ = std::move(file); }
     // The files fastmapd enabled (or will enable again), as the state file has them.
     const std::vector<PersistedFile>& persisted_files() const { return files_; }
+    // The operator's pins, as the pin file has them.
+    const std::vector<PersistedPin>& persisted_pins() const { return pins_; }
 
     // Loads the policy (an error lists every issue) and the state file, attaches the policy's
     // instances and enables the policy's and the state file's files.
@@ -92,6 +95,13 @@ private:
     void forget_file(std::string_view path, const std::optional<FileKey>& key);
     void remember_auto(const Decision& d);
     PersistedFile* find_file(std::string_view path);
+    // Pins (daemon_pins.cpp): loaded into the engine at start, saved on every change.
+    void load_pins();
+    void save_pins();
+    void remember_pin(std::string_view name, std::uint32_t id);
+    void forget_pin(std::string_view name);
+    // Drops the pins of instances that are gone or were attached again (another id).
+    void check_pins(const std::vector<InstanceInfo>& instances);
 
     Control& ctl_;
     Host& host_;
@@ -107,6 +117,7 @@ private:
     bool module_missing_logged_ = false;
     std::filesystem::path state_file_;
     std::vector<PersistedFile> files_;  // in the order they were recorded
+    std::vector<PersistedPin> pins_;
 };
 
 // "cache_bytes=1 GiB batch_pages=512" for logs and records.

@@ -211,7 +211,7 @@ std::string file_state_text(const std::vector<PersistedFile>& files) {
     return doc.dump(2) + "\n";
 }
 
-Result<void> save_file_state(const fs::path& file, const std::vector<PersistedFile>& files) {
+Result<void> write_file_atomically(const fs::path& file, std::string_view text) {
     const fs::path dir = file.parent_path();
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -223,7 +223,7 @@ Result<void> save_file_state(const fs::path& file, const std::vector<PersistedFi
     if (fd < 0) {
         return sys_error("cannot create " + tmp.string(), errno);
     }
-    auto written = write_all(fd, file_state_text(files));
+    auto written = write_all(fd, text);
     if (written && ::fsync(fd) < 0) {
         written = sys_error("fsync " + tmp.string(), errno);
     } else if (!written) {
@@ -249,6 +249,10 @@ Result<void> save_file_state(const fs::path& file, const std::vector<PersistedFi
         ::close(dfd);
     }
     return {};
+}
+
+Result<void> save_file_state(const fs::path& file, const std::vector<PersistedFile>& files) {
+    return write_file_atomically(file, file_state_text(files));
 }
 
 std::string format_utc(std::uint64_t realtime_us) {

@@ -52,8 +52,11 @@ FileStateLoad load_file_state(const std::filesystem::path& file);
 FileStateLoad parse_file_state(std::string_view text, std::string_view name);
 // The text save_file_state() writes.
 std::string file_state_text(const std::vector<PersistedFile>& files);
-// Writes the state atomically: file.tmp is written and fsync()ed, renamed over file, and the
-// directory fsync()ed; creates the directory when it is missing.
+// Writes text atomically: file.tmp is written and fsync()ed, renamed over file, and the
+// directory fsync()ed; creates the directory when it is missing. A crash leaves the old or the
+// new file.
+Result<void> write_file_atomically(const std::filesystem::path& file, std::string_view text);
+// Writes the state with write_file_atomically().
 Result<void> save_file_state(const std::filesystem::path& file,
                              const std::vector<PersistedFile>& files);
 

@@ -93,7 +93,11 @@ struct Loop {
 int arm_timer(Loop& loop) {
     const std::uint32_t ms = loop.daemon->interval_ms();
     loop.armed_ms = ms;
-    int r = sd_event_source_set_time_relative(loop.timer, std::uint64_t{ms} * 1000ULL);
+    // sd-event's default accuracy (250 ms) made a 1 s interval ~1.25 s: allow 1% of it.
+    int r = sd_event_source_set_time_accuracy(loop.timer, std::uint64_t{ms} * 10ULL);
+    if (r >= 0) {
+        r = sd_event_source_set_time_relative(loop.timer, std::uint64_t{ms} * 1000ULL);
+    }
     if (r >= 0) {
         r = sd_event_source_set_enabled(loop.timer, SD_EVENT_ONESHOT);
     }

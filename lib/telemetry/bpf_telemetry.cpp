@@ -61,15 +61,14 @@ std::vector<ProgramChoice> choose_programs(fastmap_bpf& skel, Programs which, Fa
     };
 }
 
-// The per-CPU copies of one slot of map instances.
-Result<std::vector<fm_instance_stats>> read_slot(bpf_map* map, unsigned ncpus, std::uint32_t slot) {
-    std::vector<fm_instance_stats> percpu(ncpus);
+// The per-CPU copies of one slot of map instances, into percpu (one element per CPU).
+Result<void> read_slot(bpf_map* map, std::uint32_t slot, std::vector<fm_instance_stats>& percpu) {
     const int err = bpf_map__lookup_elem(map, &slot, sizeof(slot), percpu.data(),
                                          percpu.size() * sizeof(percpu[0]), 0);
     if (err != 0) {
         return bpf_error(err, "cannot read map instances");
     }
-    return percpu;
+    return ok();
 }
 
 }  // namespace
@@ -101,7 +100,7 @@ void BpfTelemetry::RingDeleter::operator()(ring_buffer* rb) const {
 }
 
 BpfTelemetry::BpfTelemetry(Options options, SkelPtr skel, unsigned ncpus)
-    : options_(std::move(options)), skel_(std::move(skel)), ncpus_(ncpus) {}
+    : options_(std::move(options)), skel_(std::move(skel)), scratch_(ncpus), ncpus_(ncpus) {}
 
 BpfTelemetry::~BpfTelemetry() = default;
 
@@ -258,17 +257,38 @@ Result<std::vector<InstanceCounters>> BpfTelemetry::instances() {
     }
     std::vector<InstanceCounters> out;
     for (std::uint32_t slot = 0; slot < FM_MAX_INSTANCES; ++slot) {
-        auto percpu = read_slot(skel_->maps.instances, ncpus_, slot);
-        if (!percpu) {
-            return percpu.error();
+        if (auto r = read_slot(skel_->maps.instances, slot, scratch_); !r) {
+            return r.error();
         }
-        if (auto counters = sum_instance(*percpu)) {
+        if (auto counters = sum_instance(scratch_)) {
             out.push_back(*counters);
         }
     }
     std::sort(out.begin(), out.end(),
               [](const InstanceCounters& a, const InstanceCounters& b) { return a.id < b.id; });
     return out;
+}
+
+Result<std::optional<InstanceSample>> BpfTelemetry::instance_sample(std::uint32_t id,
+                                                                    bool latency) {
+    if (auto r = require_loaded(); !r) {
+        return r.error();
+    }
+    if (auto r = read_slot(skel_->maps.instances, instance_slot(id), scratch_); !r) {
+        return r.error();
+    }
+    // The same answer as instances(): a slot shared by colliding ids reports the largest.
+    auto counters = sum_instance(scratch_);
+    if (!counters || counters->id != id) {
+        return std::optional<InstanceSample>();
+    }
+    InstanceSample sample;
+    sample.counters = *counters;
+    if (latency) {
+        sample.fault_latency = sum_fault_latency(scratch_);
+        sample.evict_latency = sum_evict_latency(scratch_);
+    }
+    return std::optional<InstanceSample>(std::move(sample));
 }
 
 Result<std::vector<FileCounters>> BpfTelemetry::files() {
@@ -329,14 +349,13 @@ Result<Histogram> BpfTelemetry::latency(std::uint32_t id, bool evict) {
     if (auto r = require_loaded(); !r) {
         return r.error();
     }
-    auto percpu = read_slot(skel_->maps.instances, ncpus_, instance_slot(id));
-    if (!percpu) {
-        return percpu.error();
+    if (auto r = read_slot(skel_->maps.instances, instance_slot(id), scratch_); !r) {
+        return r.error();
     }
-    if (!slot_has_id(*percpu, id)) {
+    if (!slot_has_id(scratch_, id)) {
         return Histogram{};
     }
-    return evict ? sum_evict_latency(*percpu) : sum_fault_latency(*percpu);
+    return evict ? sum_evict_latency(scratch_) : sum_fault_latency(scratch_);
 }
 
 Result<Histogram> BpfTelemetry::fault_latency(std::uint32_t id) {

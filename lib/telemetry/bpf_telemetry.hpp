@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fastmap_tp.h"
 #include "result.hpp"
 #include "telemetry/telemetry.hpp"
 
@@ -48,7 +49,9 @@ public:
     // Why fexit/filemap_fault (and maybe the tracepoint) was not used, when the stock group fell
     // back to the tracepoint or to no fault counting.
     const std::string& fallback_reason() const { return fallback_reason_; }
+    // Looks up all FM_MAX_INSTANCES slots; instance_sample() looks up one.
     Result<std::vector<InstanceCounters>> instances() override;
+    Result<std::optional<InstanceSample>> instance_sample(std::uint32_t id, bool latency) override;
     Result<std::vector<FileCounters>> files() override;
     Result<FileCounters> file(FileKey key) override;
     Result<Histogram> fault_latency(std::uint32_t id) override;
@@ -85,6 +88,8 @@ private:
     Options options_;
     // Destroyed in reverse order: ring buffer and links before the skeleton that owns the maps.
     SkelPtr skel_;
+    // One slot's per-CPU values (ncpus_ of them): reused, the daemon reads slots every interval.
+    std::vector<fm_instance_stats> scratch_;
     std::vector<std::unique_ptr<bpf_link, LinkDeleter>> links_;
     std::unique_ptr<ring_buffer, RingDeleter> ring_;
     std::vector<Event> pending_;

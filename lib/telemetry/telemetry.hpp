@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "control.hpp"
@@ -58,6 +59,15 @@ struct InstanceCounters {
     std::uint64_t wb_ns = 0;      // sum of writeback round durations
 
     bool operator==(const InstanceCounters&) const = default;
+};
+
+// One instance's counters and, when asked for, its latency histograms (ns).
+struct InstanceSample {
+    InstanceCounters counters;
+    Histogram fault_latency;
+    Histogram evict_latency;
+
+    bool operator==(const InstanceSample&) const = default;
 };
 
 // A file by the kernel's identity of its inode.
@@ -124,6 +134,10 @@ public:
     virtual Result<std::vector<FileCounters>> files() = 0;
     // One file; ENOENT when it has not been seen.
     virtual Result<FileCounters> file(FileKey key) = 0;
+    // One instance (what fastmapd reads every interval): its counters and, with latency, its
+    // histograms; nullopt when it has produced no event yet. The default goes through
+    // instances() and the histogram calls; BpfTelemetry reads the instance's map slot once.
+    virtual Result<std::optional<InstanceSample>> instance_sample(std::uint32_t id, bool latency);
     // Latency histograms of one instance (ns); empty when it has no events yet.
     virtual Result<Histogram> fault_latency(std::uint32_t id) = 0;
     virtual Result<Histogram> evict_latency(std::uint32_t id) = 0;

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The checked-in traces are what scenarios.cpp generates. After changing a scenario, regenerate
-// them with
+// The checked-in synthetic traces are what scenarios.cpp generates. After changing a scenario,
+// regenerate them with
 //   FASTMAP_ENGINE_REGEN_TRACES=1 fastmap_engine_tests --gtest_filter='Traces.*'
+// The traces named recorded-*.jsonl were recorded by the real fastmapd (--record-trace) in the
+// VM and have no scenario (recorded_test.cpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -45,6 +49,24 @@ TEST(Traces, CheckedInFilesMatchTheirScenarios) {
         }
         EXPECT_TRUE(rest.empty()) << "lines after " << line;
     }
+}
+
+// Every file is either a scenario's (synthetic) or marked as recorded by its name.
+TEST(Traces, EachFileIsSyntheticOrMarkedRecorded) {
+    int recorded = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(FASTMAP_ENGINE_TRACES)) {
+        const std::string stem = entry.path().stem().string();
+        EXPECT_EQ(entry.path().extension(), ".jsonl") << entry.path();
+        if (stem.starts_with("recorded-")) {
+            ++recorded;
+            continue;
+        }
+        const auto all = scenarios();
+        EXPECT_TRUE(
+            std::any_of(all.begin(), all.end(), [&](const Scenario& s) { return s.name == stem; }))
+            << entry.path() << " has no scenario and is not named recorded-*";
+    }
+    EXPECT_GE(recorded, 1);
 }
 
 // What "realistic" means for these files: cumulative counters that never go backwards within
