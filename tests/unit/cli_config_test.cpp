@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "cli.hpp"
 #include "exit_codes.hpp"
@@ -158,7 +160,11 @@ TEST_F(CliConfigTest, GetErrors) {
 class CliFilesTest : public CliConfigTest {
 protected:
     void SetUp() override {
-        dir = fs::weakly_canonical(fs::path(::testing::TempDir()) / "fastmap-cli-files");
+        // Unique per test: ctest runs the tests of this fixture in parallel processes.
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir = fs::weakly_canonical(
+            fs::path(::testing::TempDir()) /
+            ("fastmap-cli-files-" + std::string(info->name()) + "-" + std::to_string(::getpid())));
         fs::remove_all(dir);
         fs::create_directories(dir);
         file = (dir / "data").string();

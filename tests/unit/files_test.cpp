@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace fastmap {
 namespace {
@@ -17,7 +19,11 @@ namespace fs = std::filesystem;
 class ResolveFile : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir = fs::weakly_canonical(fs::path(::testing::TempDir()) / "fastmap-files-test");
+        // Unique per test: ctest runs the tests of this fixture in parallel processes.
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir = fs::weakly_canonical(
+            fs::path(::testing::TempDir()) /
+            ("fastmap-files-test-" + std::string(info->name()) + "-" + std::to_string(::getpid())));
         fs::remove_all(dir);
         fs::create_directories(dir / "sub");
         std::ofstream(dir / "data") << "x";

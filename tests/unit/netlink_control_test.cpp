@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 #include <linux/genetlink.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "fake_transport.hpp"
 #include "fastmap.h"
@@ -188,7 +190,8 @@ TEST(NetlinkControl, GetUnknownInstance) {
 }
 
 TEST(NetlinkControl, ModuleInfoReadsSysfsVersion) {
-    const auto root = std::filesystem::path(::testing::TempDir()) / "fastmap-sysfs";
+    const auto root = std::filesystem::path(::testing::TempDir()) /
+                      ("fastmap-sysfs-" + std::to_string(::getpid()));
     std::filesystem::create_directories(root / "module/fastmap");
     std::ofstream(root / "module/fastmap/version") << "0.1.0\n";
     FakeKernel kernel;
