@@ -188,6 +188,8 @@ write_report() { # CSV MD
 			if (plot) printf "Ratios: ![fastmap / Linux and fastmap / ceiling](matrix-%s-ratios.png)\n\n", k
 		}
 	}' "$csv" >>"$md" || die "cannot make the tables of $csv"
+	# no blank line at the end of the file
+	printf '%s\n' "$(cat "$md")" >"$md.tmp" && mv "$md.tmp" "$md"
 	# One table per (kernel, device) of the CSV, one row per cell.
 	local want have rows cells
 	want=$(tail -n +2 "$csv" | cut -d, -f1,3 | sort -u | wc -l)
