@@ -21,6 +21,8 @@ struct Options {
     uint64_t pages = 0;  // dataset in 4 KiB pages; 0 = the whole device
     std::string json;    // write the JSON summary here ("-" = stdout)
     bool quiet = false;  // no per-second lines
+    bool warm = false;   // touch the whole dataset once before timing
+    uint64_t remap = 0;  // >0: map windows of this many pages, touch each, unmap
 };
 
 const char* to_string(Mode m);

@@ -34,6 +34,8 @@ public:
 
 private:
     bool touch(uint64_t page, bool write);
+    void run_remap(const std::atomic<bool>& stop);
+    void record(uint64_t t0, bool ok);
 
     const Options& o_;
     int fd_;

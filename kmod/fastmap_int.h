@@ -169,6 +169,7 @@ struct fm_instance {
 	struct rw_semaphore rmap_sem;
 	struct fm_page **evict_vec;	/* FASTMAP_BATCH_MAX, under evict_lock */
 	bool *evict_ok;
+	struct fm_page **evict_dirty;	/* dirty victims, under evict_lock */
 
 	/* writeback */
 	struct delayed_work wb_work;
@@ -287,8 +288,8 @@ int fm_writeback_init(struct fm_instance *inst);
 void fm_writeback_stop(struct fm_instance *inst);
 void fm_writeback_kick(struct fm_instance *inst);
 void fm_writeback_schedule(struct fm_instance *inst);
-int fm_writeback_pages(struct fm_instance *inst, struct fm_page **fps,
-		       unsigned int n, struct fm_ctx *ctx, bool wait);
+int fm_writeback_evicting(struct fm_instance *inst, struct fm_page **fps,
+			  unsigned int n);
 int fm_writeback_some(struct fm_instance *inst, unsigned int max,
 		      struct fm_ctx *ctx, bool background);
 int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush);

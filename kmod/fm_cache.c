@@ -391,7 +391,10 @@ int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
 				   GFP_KERNEL);
 	inst->evict_ok = kvcalloc(FASTMAP_BATCH_MAX, sizeof(*inst->evict_ok),
 				  GFP_KERNEL);
-	if (!inst->free || !inst->stats || !inst->evict_vec || !inst->evict_ok)
+	inst->evict_dirty = kvcalloc(FASTMAP_BATCH_MAX,
+				     sizeof(*inst->evict_dirty), GFP_KERNEL);
+	if (!inst->free || !inst->stats || !inst->evict_vec ||
+	    !inst->evict_ok || !inst->evict_dirty)
 		goto fail;
 	for_each_possible_cpu(cpu) {
 		struct fm_freelist *fl = per_cpu_ptr(inst->free, cpu);
@@ -418,6 +421,7 @@ fail_dirty:
 fail_free:
 	percpu_counter_destroy(&inst->nr_free);
 fail:
+	kvfree(inst->evict_dirty);
 	kvfree(inst->evict_ok);
 	kvfree(inst->evict_vec);
 	free_percpu(inst->stats);
@@ -448,6 +452,7 @@ void fm_cache_destroy(struct fm_instance *inst)
 	percpu_counter_destroy(&inst->nr_cached);
 	percpu_counter_destroy(&inst->nr_dirty);
 	percpu_counter_destroy(&inst->nr_free);
+	kvfree(inst->evict_dirty);
 	kvfree(inst->evict_ok);
 	kvfree(inst->evict_vec);
 	free_percpu(inst->stats);
@@ -494,11 +499,35 @@ static bool fm_evictable(struct fm_page *fp)
 	       !test_bit(FM_PG_WRITEBACK, &fp->flags);
 }
 
-/* Move clean, unpinned pages from the LRUs into @vec as EVICTING. */
-static unsigned int fm_select_victims(struct fm_instance *inst,
-				      struct fm_page **vec, unsigned int want)
+/*
+ * A dirty page of a block-device instance can be evicted in the same round
+ * as clean ones: fm_evict_victims() unmaps it, writes it and then frees it.
+ * Claim it for that write now, under fp->lock, so that an msync that finds
+ * it no longer dirty waits for FM_PG_WRITEBACK instead of returning early.
+ * A file instance's writes may have to wait for the file (fm_backing.c), so
+ * its dirty pages are left to writeback.
+ */
+static bool fm_claim_dirty_victim(struct fm_instance *inst, struct fm_page *fp)
 {
-	unsigned int n = 0, visited = 0, dirty = 0, p = inst->evict_cursor;
+	if (inst->bfile || fp->state != FM_CACHED || atomic_read(&fp->pins) ||
+	    test_bit(FM_PG_WRITEBACK, &fp->flags) ||
+	    !fm_clear_dirty_locked(inst, fp))
+		return false;
+	set_bit(FM_PG_WRITEBACK, &fp->flags);
+	atomic_inc(&fp->pins);
+	return true;
+}
+
+/*
+ * Move unpinned pages not under writeback from the LRUs into @vec as
+ * EVICTING: clean ones, and with @take_dirty dirty ones too, claimed for
+ * writing on the way out. Returns how many; *@dirty counts dirty pages left.
+ */
+static unsigned int fm_scan_victims(struct fm_instance *inst,
+				    struct fm_page **vec, unsigned int want,
+				    bool take_dirty, unsigned int *dirty)
+{
+	unsigned int n = 0, visited = 0, p = inst->evict_cursor;
 	unsigned int per_part = max(2 * want / inst->nr_parts, 64U);
 
 	while (n < want && visited++ < 2 * inst->nr_parts) {
@@ -516,18 +545,19 @@ static unsigned int fm_select_victims(struct fm_instance *inst,
 			}
 			if (!spin_trylock(&fp->lock))
 				continue;
-			if (fm_evictable(fp)) {
+			if (fm_evictable(fp) ||
+			    (take_dirty && fm_claim_dirty_victim(inst, fp))) {
 				fm_set_state(fp, FM_EVICTING);
 				list_del_init(&fp->lru);
 				vec[n++] = fp;
 			} else {
 				/*
 				 * Dirty, under writeback or pinned: rotate it, or
-				 * every scan would stop at the same old dirty pages
-				 * while clean ones wait behind them.
+				 * every scan would stop at the same old pages while
+				 * others wait behind them.
 				 */
 				list_move_tail(&fp->lru, &part->lru);
-				dirty += test_bit(FM_PG_DIRTY, &fp->flags);
+				*dirty += test_bit(FM_PG_DIRTY, &fp->flags);
 			}
 			spin_unlock(&fp->lock);
 		}
@@ -536,15 +566,68 @@ static unsigned int fm_select_victims(struct fm_instance *inst,
 			p = 0;
 	}
 	inst->evict_cursor = p;
-	if (dirty > n)	/* mostly dirty: get writeback going */
+	return n;
+}
+
+/*
+ * Choose up to @want victims, clean pages first (as FastMap does): a block-
+ * device instance takes dirty ones in LRU order when fewer than four batches
+ * of the cache are clean, or when a clean-only scan came back less than half
+ * full. A file instance only evicts clean pages and kicks writeback when the
+ * scan met mostly dirty ones.
+ */
+static unsigned int fm_select_victims(struct fm_instance *inst,
+				      struct fm_page **vec, unsigned int want)
+{
+	s64 clean = percpu_counter_read_positive(&inst->nr_cached) -
+		    percpu_counter_read_positive(&inst->nr_dirty);
+	bool take_dirty = !inst->bfile && clean < 4 * (s64)want;
+	unsigned int n, dirty = 0;
+
+	n = fm_scan_victims(inst, vec, want, take_dirty, &dirty);
+	if (!inst->bfile && !take_dirty && n < want / 2)
+		n += fm_scan_victims(inst, vec + n, want - n, true, &dirty);
+	if (inst->bfile && dirty > n)
 		fm_writeback_kick(inst);
 	return n;
 }
 
 /*
+ * Collect the pages of @vec claimed dirty into inst->evict_dirty. Every
+ * claim ends in a write submitted after it (msync relies on that, see
+ * fm_sync_range()). One still mapped somewhere (!ok) may take more stores
+ * during the write, so it is marked dirty again first, as writeback does.
+ * Returns the number to write.
+ */
+static unsigned int fm_collect_dirty_victims(struct fm_instance *inst,
+					     struct fm_page **vec, bool *ok,
+					     unsigned int n)
+{
+	unsigned int i, nd = 0;
+
+	for (i = 0; i < n; i++) {
+		struct fm_page *fp = vec[i];
+
+		if (!test_bit(FM_PG_WRITEBACK, &fp->flags))
+			continue;
+		if (!ok[i]) {
+			spin_lock(&fp->lock);
+			fm_mark_dirty(inst, fp);
+			spin_unlock(&fp->lock);
+		}
+		inst->evict_dirty[nd++] = fp;
+	}
+	return nd;
+}
+
+/*
  * Tear down all mappings of the EVICTING pages in @vec with one TLB shootdown
- * round, then free the frames. Pages whose mappings could not all be reached
- * (an address space busy in fork/mremap/munmap) go back to the cache.
+ * round, write the dirty ones back (one plugged batch, waited for), then free
+ * the frames. Pages whose mappings could not all be reached (an address space
+ * busy in fork/mremap/munmap) go back to the cache, dirty ones written but
+ * still marked dirty.
+ * A write error is recorded for the next fsync/msync (as writeback does) and
+ * the frame is freed all the same: the page cache's contract too.
  * Caller holds inst->evict_lock. Returns the number of frames freed.
  */
 static unsigned int fm_evict_victims(struct fm_instance *inst,
@@ -552,13 +635,24 @@ static unsigned int fm_evict_victims(struct fm_instance *inst,
 				     struct fm_ctx *ctx)
 {
 	bool *ok = inst->evict_ok;
-	unsigned int i, freed = 0;
+	unsigned int i, nd, freed = 0;
 	u64 t0 = ktime_get_ns();
 
 	down_read(&inst->rmap_sem);
 	fm_rmap_unmap(inst, vec, ok, n, FM_UNMAP_CLEAR, ctx);
 	fm_flush_tlb_all_cpus();
 	fm_stat_inc(inst, shootdowns);
+	nd = fm_collect_dirty_victims(inst, vec, ok, n);
+	if (nd) {
+		/*
+		 * Not under rmap_sem: the device may take long. The pages stay
+		 * EVICTING, so no fault maps them meanwhile.
+		 */
+		up_read(&inst->rmap_sem);
+		/* Returns once every page's FM_PG_WRITEBACK is clear. */
+		fm_writeback_evicting(inst, inst->evict_dirty, nd);
+		down_read(&inst->rmap_sem);
+	}
 
 	for (i = 0; i < n; i++) {
 		struct fm_page *fp = vec[i];
@@ -668,9 +762,10 @@ static unsigned int fm_evict_want(struct fm_instance *inst)
 
 /*
  * Background eviction keeps min(batch, cache/8) frames free. A shootdown
- * round costs the same for 5 pages as for 512, so when fewer than a batch of
- * clean pages are left (write-heavy load) it first writes a couple of batches
- * back, then evicts full batches.
+ * round costs the same for 5 pages as for 512. Block-device instances evict
+ * dirty pages in the same round (fm_evict_victims()); for a file instance
+ * with fewer than a batch of clean pages left (write-heavy load) it first
+ * writes a couple of batches back, then evicts full batches.
  */
 static void fm_evict_workfn(struct work_struct *work)
 {
@@ -685,7 +780,7 @@ static void fm_evict_workfn(struct work_struct *work)
 		s64 clean = percpu_counter_read_positive(&inst->nr_cached) -
 			    percpu_counter_read_positive(&inst->nr_dirty);
 
-		if (clean < batch)
+		if (inst->bfile && clean < batch)
 			fm_writeback_some(inst, 2 * batch, &ctx, true);
 		mutex_lock(&inst->evict_lock);
 		freed = fm_evict_batch(inst, &ctx, batch);

@@ -198,6 +198,49 @@ static void fm_wb_submit(struct fm_instance *inst, struct fm_page **fps,
 	fm_stat_add(inst, wb_pages, n);
 }
 
+/* Write @fps (claimed, sorted by offset) and wait: 0 or the device's errno. */
+static int fm_wb_submit_wait(struct fm_instance *inst, struct fm_page **fps,
+			     unsigned int n, blk_opf_t opf)
+{
+	struct fm_wb_ctl ctl = { .inst = inst };
+
+	atomic_set(&ctl.pending, 1);
+	init_completion(&ctl.done);
+	fm_wb_submit(inst, fps, n, &ctl, opf);
+	if (atomic_dec_and_test(&ctl.pending))
+		complete(&ctl.done);
+	wait_for_completion(&ctl.done);
+	return ctl.err;
+}
+
+static int fm_fp_cmp(const void *a, const void *b)
+{
+	const struct fm_page *x = *(struct fm_page * const *)a;
+	const struct fm_page *y = *(struct fm_page * const *)b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Eviction of dirty pages (block-device instances, fm_cache.c): @fps are
+ * EVICTING, unmapped, and claimed (dirty bit cleared, FM_PG_WRITEBACK set,
+ * pinned), so nothing can write to them and msync waits for them. Write
+ * them in offset order as one plugged batch and wait. Returns 0 or the
+ * device's errno, which is also recorded for the next fsync/msync.
+ */
+int fm_writeback_evicting(struct fm_instance *inst, struct fm_page **fps,
+			  unsigned int n)
+{
+	u64 t0 = ktime_get_ns();
+	int err;
+
+	sort(fps, n, sizeof(*fps), fm_fp_cmp, NULL);
+	err = fm_wb_submit_wait(inst, fps, n, REQ_SYNC | REQ_IDLE);
+	trace_fastmap_writeback(inst->id, n, (u64)n << PAGE_SHIFT,
+				ktime_get_ns() - t0, err);
+	return err;
+}
+
 /*
  * Write back @items (sorted by offset) and wait for the device. Returns the
  * number of pages written or a negative errno from the device.
@@ -205,10 +248,10 @@ static void fm_wb_submit(struct fm_instance *inst, struct fm_page **fps,
 static int fm_wb_items(struct fm_instance *inst, struct fm_wb_item *items,
 		       unsigned int n, struct fm_ctx *ctx, blk_opf_t opf)
 {
-	struct fm_wb_ctl ctl = { .inst = inst };
 	u64 t0 = ktime_get_ns();
 	struct fm_page **fps;
 	unsigned int i, m = 0;
+	int err = 0;
 	bool *ok;
 
 	fps = kmalloc_array(n, sizeof(*fps), GFP_NOIO);
@@ -242,22 +285,16 @@ static int fm_wb_items(struct fm_instance *inst, struct fm_wb_item *items,
 		u32 before = errseq_sample(&inst->wb_err);
 
 		fm_wb_file(inst, fps, m, ctx);
-		ctl.err = errseq_check(&inst->wb_err, before);
-		goto traced;
+		err = errseq_check(&inst->wb_err, before);
+	} else {
+		err = fm_wb_submit_wait(inst, fps, m, opf);
 	}
-	atomic_set(&ctl.pending, 1);
-	init_completion(&ctl.done);
-	fm_wb_submit(inst, fps, m, &ctl, opf);
-	if (atomic_dec_and_test(&ctl.pending))
-		complete(&ctl.done);
-	wait_for_completion(&ctl.done);
-traced:
 	trace_fastmap_writeback(inst->id, m, (u64)m << PAGE_SHIFT,
-				ktime_get_ns() - t0, ctl.err);
+				ktime_get_ns() - t0, err);
 out:
 	kfree(fps);
 	kfree(ok);
-	return ctl.err ? ctl.err : m;
+	return err ? err : m;
 }
 
 /*
