@@ -676,7 +676,17 @@ boot_once() {
 	spid=$!
 	done_pid=''
 	qemu_rc=0
-	wait -n -p done_pid "$qpid" "$spid" || qemu_rc=$?
+	# Poll instead of `wait -n -p done_pid "$qpid" "$spid"`: bash 5.2 can miss
+	# qemu's exit when the console's cat (a process substitution) exits at the
+	# same moment, and then waits for the whole timeout (seen when the crash
+	# harness kills qemu). A reaped child fails kill -0.
+	while kill -0 "$qpid" 2>/dev/null && kill -0 "$spid" 2>/dev/null; do
+		sleep 0.2
+	done
+	if ! kill -0 "$qpid" 2>/dev/null; then
+		done_pid=$qpid
+		wait "$qpid" || qemu_rc=$?
+	fi
 	console_done() { # wait for cat to copy the rest; end the last console line
 		wait "$cat_pid" 2>/dev/null || true
 		[[ -z $(tail -c 1 "$work/console.log") ]] || echo
