@@ -81,6 +81,8 @@ do_build() {
 do_test() {
 	[[ -n $build ]] || die "test needs --build-dir (a configured fastmap build)"
 	[[ -d $kroot/lib/modules ]] || die "no debug kernel in $kroot (run: $0 build)"
+	[[ -d $build ]] || die "build directory '$build' not found"
+	build=$(cd "$build" && pwd) # kbuild's M= must be absolute
 	local rel out t0=$SECONDS s rc=0
 	rel=$(ls "$kroot/lib/modules")
 	out=$build/kmod/$rel
