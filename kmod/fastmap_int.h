@@ -196,6 +196,13 @@ struct fm_instance {
 /* Context of an operation that may have to evict. */
 struct fm_ctx {
 	struct mm_struct *held_mm;	/* mm whose mmap_lock the caller holds */
+	/*
+	 * The caller is a page fault: it holds its mm's mmap_lock or, since
+	 * 6.4, only the faulting VMA's per-VMA lock (then held_mm is NULL).
+	 * Either way it must not wait for anything an mmap_lock writer of its
+	 * mm may be waiting behind.
+	 */
+	bool in_fault;
 };
 
 /* fm_main.c */
@@ -329,5 +336,6 @@ void fm_bdev_close(struct fm_bdev *fb, void *holder);
 void fm_flush_tlb_all_cpus(void);
 void fm_vma_set_flags(struct vm_area_struct *vma, unsigned long flags);
 void fm_fault_release_lock(struct vm_fault *vmf);
+bool fm_fault_holds_mmap_lock(const struct vm_fault *vmf);
 
 #endif /* FASTMAP_INTERNAL_H */

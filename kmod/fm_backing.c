@@ -9,11 +9,11 @@
  *   buffered write of the valid bytes only (a direct write of the whole page
  *   would move EOF to the page end), then written out.
  * - Holes read as zeros and stay holes until a page is written back.
- * - In a page fault (mmap_lock held) the I/O is IOCB_NOWAIT: a write(2) of
- *   the same file holds i_rwsem while it faults, so waiting for i_rwsem
- *   under mmap_lock could deadlock. A fault whose read would block drops
- *   mmap_lock, reads, and retries; writeback that would block stays for the
- *   writeback worker.
+ * - In a page fault (mmap_lock or a per-VMA lock held) the I/O is
+ *   IOCB_NOWAIT: a write(2) of the same file holds i_rwsem while it faults,
+ *   so waiting for i_rwsem under either lock could deadlock. A fault whose
+ *   read would block drops its lock, reads, and retries; writeback that
+ *   would block stays for the writeback worker.
  * - Modifications from outside fastmap (write(2), truncate by anyone not
  *   going through the instance) are seen with an fsnotify inode mark: the
  *   instance writes back its dirty pages and drops every cached page, so the

@@ -837,10 +837,10 @@ static int fm_reclaim(struct fm_instance *inst, struct fm_ctx *ctx)
 }
 
 /*
- * Take a free frame, evicting if there is none. A caller that holds an
- * mmap_lock (ctx->held_mm) gets -EAGAIN after a few fruitless rounds: it must
- * let the lock go (an mm whose writer waits behind it may be what blocks
- * eviction). Other callers wait for frames.
+ * Take a free frame, evicting if there is none. A page fault (ctx->in_fault:
+ * it holds an mmap_lock or a per-VMA lock) gets -EAGAIN after a few
+ * fruitless rounds: it must let the lock go (an mm whose writer waits behind
+ * it may be what blocks eviction). Other callers wait for frames.
  */
 static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
 				      struct fm_ctx *ctx)
@@ -864,7 +864,7 @@ static struct fm_page *fm_alloc_frame(struct fm_instance *inst,
 			continue;
 		if (fatal_signal_pending(current))
 			return ERR_PTR(-EINTR);
-		if (ctx->held_mm) {
+		if (ctx->in_fault) {
 			if (fails >= 3)
 				return ERR_PTR(-EAGAIN);
 			cond_resched();

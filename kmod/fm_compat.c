@@ -106,9 +106,10 @@ void fm_vma_set_flags(struct vm_area_struct *vma, unsigned long flags)
 
 /*
  * Drop the lock the fault handler was called with before returning
- * VM_FAULT_RETRY. fastmap provides no ->map_pages, so since 6.8 the core
- * never calls ->fault or ->pfn_mkwrite under the per-VMA lock alone: it is
- * always mmap_lock held for read.
+ * VM_FAULT_RETRY: mmap_lock, or since 6.4 possibly only the per-VMA lock.
+ * fastmap provides ->map_pages, so since 6.8 (vmf_can_call_fault()) the core
+ * calls ->fault and ->pfn_mkwrite under the per-VMA lock alone when it can,
+ * instead of retrying every fault under mmap_lock.
  */
 void fm_fault_release_lock(struct vm_fault *vmf)
 {
@@ -116,5 +117,15 @@ void fm_fault_release_lock(struct vm_fault *vmf)
 	release_fault_lock(vmf);
 #else
 	mmap_read_unlock(vmf->vma->vm_mm);
+#endif
+}
+
+/* Whether the fault handler runs under mmap_lock (else: the per-VMA lock). */
+bool fm_fault_holds_mmap_lock(const struct vm_fault *vmf)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return !(vmf->flags & FAULT_FLAG_VMA_LOCK);
+#else
+	return true;
 #endif
 }

@@ -427,7 +427,10 @@ static vm_fault_t fm_vm_fault(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct fm_pve *pve = vma->vm_private_data;
 	struct fm_instance *inst = pve->inst;
-	struct fm_ctx ctx = { .held_mm = vma->vm_mm };
+	struct fm_ctx ctx = {
+		.held_mm = fm_fault_holds_mmap_lock(vmf) ? vma->vm_mm : NULL,
+		.in_fault = true,
+	};
 	bool write = vmf->flags & FAULT_FLAG_WRITE;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct fm_ppr *ppr;
@@ -514,11 +517,158 @@ static vm_fault_t fm_vm_pfn_mkwrite(struct vm_fault *vmf)
 	return VM_FAULT_NOPAGE;
 }
 
+/*
+ * Fault-around: a read fault also maps the neighbours of the faulting page
+ * (the core passes the range, fault_around_bytes, 64 KiB by default) that are
+ * cached already, read-only, so a scan of cached data takes one fault per
+ * range instead of one per page, as with the page cache. Pages not cached
+ * are left to ->fault: this never starts I/O or evicts.
+ *
+ * Since 6.5 the core calls this under rcu_read_lock() (and maybe only the
+ * per-VMA lock), so nothing here may sleep: PPRs come from GFP_NOWAIT, and
+ * the PTE table must exist already (installing one may allocate), else the
+ * first fault in a table maps just its own page through ->fault.
+ *
+ * Per chunk of up to FM_AROUND_CHUNK pages: (1) pin each cached page and add
+ * its PPR under fp->lock, exactly as ->fault does, so eviction either skips
+ * the page or finds the PPR; (2) fill the chunk's empty PTEs in one page
+ * table walk under the PTE lock (fp->lock is never taken inside it: the
+ * eviction walk takes fp->lock, then the PTE lock); (3) unpin. The frames
+ * are ordinary write-back RAM, so the PTEs are special PFN entries with the
+ * VMA's (write-protected) protection, what vmf_insert_pfn_prot() would make
+ * after its per-page PAT lookup.
+ */
+#define FM_AROUND_CHUNK 16
+
+struct fm_around {
+	struct mm_struct *mm;
+	unsigned long start;			/* address of fps[0] */
+	pgprot_t prot;
+	struct fm_page *fps[FM_AROUND_CHUNK];
+};
+
+static int fm_around_pte_fn(pte_t *pte, unsigned long addr, void *data)
+{
+	struct fm_around *a = data;
+	struct fm_page *fp = a->fps[(addr - a->start) >> PAGE_SHIFT];
+
+	if (fp && pte_none(ptep_get(pte)))
+		set_pte_at(a->mm, addr, pte,
+			   pte_mkspecial(pfn_pte(page_to_pfn(fp->page),
+						 a->prot)));
+	return 0;
+}
+
+/*
+ * Pin and record the cached pages of [first, first + n). Returns how many;
+ * *@oom is set if a PPR could not be had (the rest of the range is skipped).
+ */
+static unsigned int fm_around_collect(struct fm_instance *inst,
+				      struct fm_pve *pve, struct fm_around *a,
+				      pgoff_t first, unsigned int n,
+				      struct fm_ppr **spare, bool *oom)
+{
+	unsigned int i, got = 0;
+
+	for (i = 0; i < n; i++) {
+		struct fm_page *fp;
+
+		a->fps[i] = NULL;
+		if (!*spare) {
+			*spare = kmem_cache_alloc(fm_ppr_cache,
+						  GFP_NOWAIT | __GFP_NOWARN);
+			if (!*spare) {
+				*oom = true;
+				break;
+			}
+		}
+		fp = fm_lookup_cached(inst, first + i);
+		if (!fp)
+			continue;
+		if (fp->state == FM_CACHED) {
+			atomic_inc(&fp->pins);
+			if (fm_ppr_add(fp, pve, a->start + i * PAGE_SIZE,
+				       *spare))
+				*spare = NULL;
+			a->fps[i] = fp;
+			got++;
+		}
+		spin_unlock(&fp->lock);
+	}
+	for (; i < n; i++)
+		a->fps[i] = NULL;
+	return got;
+}
+
+static vm_fault_t fm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
+				  pgoff_t end)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct fm_pve *pve = vma->vm_private_data;
+	struct fm_instance *inst = pve->inst;
+	struct fm_around a = { .mm = vma->vm_mm, .prot = vma->vm_page_prot };
+	u64 limit = inst->nr_dev_pages;
+	struct fm_ppr *spare = NULL;
+	vm_fault_t ret = 0;
+	bool oom = false;
+	pgoff_t first;
+	u64 t0 = 0;
+
+	if (pmd_none(*vmf->pmd))
+		return 0;
+	if (trace_fastmap_fault_enabled())
+		t0 = ktime_get_ns();
+	if (inst->bfile)
+		limit = min_t(u64, limit,
+			      DIV_ROUND_UP_ULL(fm_inst_size(inst), PAGE_SIZE));
+	if ((u64)end >= limit) {
+		if ((u64)start >= limit)
+			return 0;
+		end = limit - 1;
+	}
+	for (first = start; first <= end; first += FM_AROUND_CHUNK) {
+		unsigned int i, n = min_t(pgoff_t, end - first + 1,
+					  FM_AROUND_CHUNK);
+		int err = 0;
+
+		a.start = vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT);
+		if (fm_around_collect(inst, pve, &a, first, n, &spare, &oom))
+			err = apply_to_page_range(a.mm, a.start, n * PAGE_SIZE,
+						  fm_around_pte_fn, &a);
+		for (i = 0; i < n; i++) {
+			struct fm_page *fp = a.fps[i];
+
+			if (!fp)
+				continue;
+			if (!err && first + i == vmf->pgoff) {
+				/* The faulting page: ->fault is not called. */
+				if (!test_bit(FM_PG_REF, &fp->flags))
+					set_bit(FM_PG_REF, &fp->flags);
+				ret = VM_FAULT_NOPAGE;
+			}
+			fm_put_page(fp);
+		}
+		if (err || oom)
+			break;
+	}
+	if (spare)
+		kmem_cache_free(fm_ppr_cache, spare);
+	if (ret) {
+		fm_stat_inc(inst, faults);
+		fm_stat_inc(inst, hits);
+		if (t0)
+			trace_fastmap_fault(inst->id, vmf->pgoff,
+					    ktime_get_ns() - t0, true, false);
+	}
+	return ret;
+}
+
 const struct vm_operations_struct fm_vm_ops = {
 	.open = fm_vm_open,
 	.close = fm_vm_close,
 	.mremap = fm_vm_mremap,
 	.fault = fm_vm_fault,
+	.map_pages = fm_vm_map_pages,
 	.pfn_mkwrite = fm_vm_pfn_mkwrite,
 };
 

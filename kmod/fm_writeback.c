@@ -25,7 +25,7 @@
 
 /*
  * Read a page on a miss. -EINPROGRESS: a file instance in a page fault
- * (@ctx->held_mm) would have to wait for the file; see fm_backing.c.
+ * (@ctx->in_fault) would have to wait for the file; see fm_backing.c.
  */
 int fm_read_page(struct fm_instance *inst, struct fm_page *fp,
 		 struct fm_ctx *ctx)
@@ -34,7 +34,7 @@ int fm_read_page(struct fm_instance *inst, struct fm_page *fp,
 	int err;
 
 	if (inst->bfile)
-		return fm_backing_read_page(inst, fp, ctx && ctx->held_mm);
+		return fm_backing_read_page(inst, fp, ctx && ctx->in_fault);
 	bio = bio_alloc(inst->bdev, 1, REQ_OP_READ, GFP_NOIO);
 	bio->bi_iter.bi_sector = fp->off << (PAGE_SHIFT - SECTOR_SHIFT);
 	__bio_add_page(bio, fp->page, PAGE_SIZE, 0);
@@ -150,7 +150,7 @@ static void fm_wb_file(struct fm_instance *inst, struct fm_page **fps,
 {
 	unsigned int ios;
 
-	ios = fm_backing_write(inst, fps, n, ctx && ctx->held_mm,
+	ios = fm_backing_write(inst, fps, n, ctx && ctx->in_fault,
 			       fm_wb_file_done);
 	fm_stat_add(inst, wb_bios, ios);
 	fm_stat_add(inst, wb_pages, n);

@@ -119,6 +119,42 @@ t_errors() {
 	dmsetup remove fmflaky
 }
 
+# faultaround: with every page cached, a read scan through a fresh mapping
+# takes about one fault per fault-around window (->map_pages maps the cached
+# neighbours read-only), the neighbours read right, writes to them still
+# reach the device (pfn_mkwrite dirties them), and with fault_around_bytes at
+# one page every page faults on its own.
+t_faultaround() {
+	n=2048 st=/tmp/state.fa fab=/sys/kernel/debug/fault_around_bytes
+	faults() { cat /sys/kernel/fastmap/fa/stats/faults; }
+	fm_integrity prefill /dev/nullb0 --pages $n >/dev/null
+	head -c $((4 * n)) /dev/zero >$st
+	fastmapctl attach /dev/nullb0 --name fa --cache 16M >/dev/null
+	check "fa: first scan (reads the device)" fm_integrity verify /dev/fastmap/fa --state $st --pages $n
+	f0=$(faults)
+	check "fa: scan of cached pages" fm_integrity verify /dev/fastmap/fa --state $st --pages $n
+	f=$(($(faults) - f0))
+	if [ "$f" -gt 0 ] && [ "$f" -le $((n / 8)) ]; then
+		ok "fa: $n cached pages read in $f faults"
+	else
+		nok "fa: $n cached pages read in $f faults (want 1..$((n / 8)))"
+	fi
+	check "fa: writes to pages mapped around" fm_integrity write /dev/fastmap/fa \
+		--state $st --pages $n --threads 2 --ops 6000 --seed 11
+	[ -w $fab ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	if old=$(cat $fab 2>/dev/null) && echo 4096 >$fab; then
+		f0=$(faults)
+		check "fa: scan with fault-around off" fm_integrity verify /dev/fastmap/fa --state $st --pages $n
+		f=$(($(faults) - f0))
+		echo "$old" >$fab
+		if [ "$f" -eq $n ]; then ok "fa: off: $f faults for $n pages"; else nok "fa: off: $f faults for $n pages"; fi
+	else
+		nok "fa: cannot set $fab"
+	fi
+	check "fa: detach" fastmapctl detach fa
+	check "fa: device has every acknowledged write" fm_integrity verify /dev/nullb0 --state $st --pages $n --direct
+}
+
 t_badinput() {
 	check "bad netlink and ioctl input (fm_badinput)" fm_badinput /dev/ram0
 }
@@ -134,7 +170,7 @@ t_unload() {
 echo "datapath: kernel $(uname -r), $(nproc) CPUs"
 setup_devices || { echo "not ok - device setup"; exit 1; }
 t_load
-for t in integrity coherence tlb stress errors badinput; do
+for t in integrity coherence tlb stress errors faultaround badinput; do
 	run $t && t_$t
 done
 t_unload
