@@ -527,7 +527,9 @@ static vm_fault_t fm_vm_pfn_mkwrite(struct vm_fault *vmf)
  * Since 6.5 the core calls this under rcu_read_lock() (and maybe only the
  * per-VMA lock), so nothing here may sleep: PPRs come from GFP_NOWAIT, and
  * the PTE table must exist already (installing one may allocate), else the
- * first fault in a table maps just its own page through ->fault.
+ * first fault in a table maps just its own page through ->fault. It takes
+ * rcu_read_lock() itself too, so that on 6.1 it runs under the same rule
+ * and a DEBUG_ATOMIC_SLEEP kernel checks it there.
  *
  * Per chunk of up to FM_AROUND_CHUNK pages: (1) pin each cached page and add
  * its PPR under fp->lock, exactly as ->fault does, so eviction either skips
@@ -626,6 +628,7 @@ static vm_fault_t fm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 			return 0;
 		end = limit - 1;
 	}
+	rcu_read_lock();
 	for (first = start; first <= end; first += FM_AROUND_CHUNK) {
 		unsigned int i, n = min_t(pgoff_t, end - first + 1,
 					  FM_AROUND_CHUNK);
@@ -651,6 +654,7 @@ static vm_fault_t fm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 		if (err || oom)
 			break;
 	}
+	rcu_read_unlock();
 	if (spare)
 		kmem_cache_free(fm_ppr_cache, spare);
 	if (ret) {
