@@ -96,6 +96,12 @@ do_test() {
 		case $s in
 		hotplug) extra=(--hotplug) ;;
 		pressure) extra=(--mem 1G) ;;
+		perfile) # as tests/vm/CMakeLists.txt: the preload and LMDB's tools
+			extra=(--bin "$build/libfastmap/libfastmap-preload.so"
+				--env FASTMAP_PRELOAD_LIB=/opt/fastmap/bin/libfastmap-preload.so)
+			for t in mdb_load mdb_dump mdb_stat; do
+				extra+=(--bin "$(command -v $t || echo /usr/bin/$t)")
+			done ;;
 		esac
 		log "suite $s on $rel"
 		if FASTMAP_VM_KROOT=$kroot FASTMAP_VM_KMEMLEAK=1 "$root/tests/vm/run-suite.sh" \
