@@ -97,7 +97,18 @@ static ssize_t fm_bio_file(struct fm_instance *inst, struct bio_vec *bv,
 		kiocb.ki_flags |= IOCB_NOWAIT;
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, nr, len);
 	if (write) {
-		file_start_write(f);
+		/*
+		 * Freeze protection nests outside mmap_lock (a truncate holds
+		 * it while it waits for i_rwsem, whose holder may fault), so a
+		 * page fault (@nowait) only tries it; -EAGAIN keeps the pages
+		 * dirty for the writeback worker. Found by lockdep.
+		 */
+		if (nowait) {
+			if (!sb_start_write_trylock(file_inode(f)->i_sb))
+				return -EAGAIN;
+		} else {
+			file_start_write(f);
+		}
 		ret = f->f_op->write_iter(&kiocb, &iter);
 		file_end_write(f);
 	} else {
