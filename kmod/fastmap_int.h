@@ -165,6 +165,7 @@ struct fm_instance {
 	struct mutex evict_lock;
 	wait_queue_head_t free_wq;	/* waiters for a free frame */
 	unsigned int evict_cursor;
+	unsigned long last_evict;	/* jiffies of the last eviction batch */
 	struct work_struct evict_work;
 	struct rw_semaphore rmap_sem;
 	struct fm_page **evict_vec;	/* FASTMAP_BATCH_MAX, under evict_lock */
@@ -210,6 +211,7 @@ extern unsigned int fm_default_batch;
 extern unsigned int fm_default_dirty_ratio;
 extern unsigned int fm_writeback_interval_ms;
 extern bool fm_unsafe_skip_tlb_flush;
+extern bool fm_fault_around_evicting;
 
 /* fm_instance.c */
 extern struct mutex fm_instances_lock;

@@ -371,6 +371,7 @@ int fm_cache_init(struct fm_instance *inst, unsigned long nr_frames)
 	mutex_init(&inst->resize_lock);
 	atomic_long_set(&inst->nr_frames, 0);
 	mutex_init(&inst->evict_lock);
+	inst->last_evict = jiffies - 2 * HZ;
 	init_waitqueue_head(&inst->free_wq);
 	init_rwsem(&inst->rmap_sem);
 	INIT_WORK(&inst->evict_work, fm_evict_workfn);
@@ -684,6 +685,8 @@ static unsigned int fm_evict_victims(struct fm_instance *inst,
 		wake_up_all(&inst->free_wq);
 	fm_stat_add(inst, evictions, freed);
 	fm_stat_inc(inst, evict_batches);
+	if (freed)
+		WRITE_ONCE(inst->last_evict, jiffies);
 	trace_fastmap_evict(inst->id, freed, 1, ktime_get_ns() - t0);
 	return freed;
 }

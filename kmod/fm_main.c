@@ -72,6 +72,10 @@ MODULE_PARM_DESC(writeback_interval_ms,
 module_param_named(file_cache_mb, fm_file_cache_mb, uint, 0644);
 MODULE_PARM_DESC(file_cache_mb,
 		 "Cache of a file instance (per-file mode) when the enable table gives none, in MiB (default 64, minimum 1)");
+bool fm_fault_around_evicting;
+module_param_named(fault_around_evicting, fm_fault_around_evicting, bool, 0644);
+MODULE_PARM_DESC(fault_around_evicting,
+		 "Map an instance's cached neighbours on read faults (fault-around) also while it evicted in the last second (default N: only the faulting page then)");
 #ifdef FASTMAP_UNSAFE_TESTING
 module_param_named(unsafe_skip_tlb_flush, fm_unsafe_skip_tlb_flush, bool,
 		   0600);

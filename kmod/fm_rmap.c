@@ -618,6 +618,15 @@ static vm_fault_t fm_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 
 	if (pmd_none(*vmf->pmd))
 		return 0;
+	/*
+	 * While the cache evicts (a batch in the last second), a neighbour
+	 * mapped now is likely evicted before it is used, and costs a PPR now
+	 * and an unmap then: random reads on pmem over 4x the cache ran 27 %
+	 * slower with fault-around. Then map only the faulting page (->fault).
+	 */
+	if (!READ_ONCE(fm_fault_around_evicting) &&
+	    time_before(jiffies, READ_ONCE(inst->last_evict) + HZ))
+		return 0;
 	if (trace_fastmap_fault_enabled())
 		t0 = ktime_get_ns();
 	if (inst->bfile)
