@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // fmbench: N threads touch 4 KiB pages of a device through Linux mmap, a
 // fastmap node, or O_DIRECT pread/pwrite (the device ceiling), and report
-// ops/s, touch latency, TLB shootdown IPIs, device bytes and fastmap counters.
+// ops/s, touch latency, TLB shootdown IPIs, device bytes, guest CPU and fastmap counters.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -149,6 +149,14 @@ int run(const Options& o) {
         {"device_read_bytes", after.read_bytes - before.read_bytes},
         {"device_write_bytes", after.write_bytes - before.write_bytes},
     };
+    // Guest CPU: on TCG the device model runs on the same host cores as the vCPUs,
+    // so CPU spent per operation lowers what the device can deliver.
+    const uint64_t busy = after.cpu_busy_ticks - before.cpu_busy_ticks;
+    const uint64_t total = after.cpu_total_ticks - before.cpu_total_ticks;
+    const double tick_us = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+    j["cpu_busy_pct"] =
+        total ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0;
+    j["cpu_us_per_op"] = ops ? static_cast<double>(busy) * tick_us / static_cast<double>(ops) : 0.0;
     if (before.fastmap && after.fastmap)
         j["fastmap"] = fastmap_json(*before.fastmap, *after.fastmap);
     if (map)

@@ -28,6 +28,18 @@ uint64_t sum_interrupt_line(const std::string& name) {
     return 0;
 }
 
+// The all-CPU line of /proc/stat, in USER_HZ ticks.
+void read_cpu_ticks(SysCounters& c) {
+    std::ifstream in("/proc/stat");
+    std::string label;
+    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+    if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq) ||
+        label != "cpu")
+        return;
+    c.cpu_busy_ticks = user + nice + system + irq + softirq;
+    c.cpu_total_ticks = c.cpu_busy_ticks + idle + iowait;
+}
+
 }  // namespace
 
 std::string disk_name(int fd, const std::string& path) {
@@ -58,6 +70,7 @@ SysCounters sample(int fd, const std::string& disk, bool fastmap) {
     SysCounters c;
     c.tlb_ipis = sum_interrupt_line("TLB");
     c.call_ipis = sum_interrupt_line("CAL");
+    read_cpu_ticks(c);
     if (!disk.empty()) {
         std::ifstream in("/proc/diskstats");
         std::string line;

@@ -15,6 +15,8 @@ struct SysCounters {
     uint64_t call_ipis = 0;   // sum of the "CAL" line (function-call IPIs)
     uint64_t read_bytes = 0;  // /proc/diskstats of the device
     uint64_t write_bytes = 0;
+    uint64_t cpu_busy_ticks = 0;           // /proc/stat "cpu": user+nice+system+irq+softirq
+    uint64_t cpu_total_ticks = 0;          // the same plus idle and iowait
     std::optional<fastmap_stats> fastmap;  // FASTMAP_IOC_GET_STATS, fastmap mode only
 };
 

@@ -113,7 +113,8 @@ write_report() { # CSV MD
 		echo "for Linux, evictions for fastmap). pages/round = fastmap evictions per shootdown round"
 		echo "(the eviction batch is 512 pages, capped at an eighth of the cache: 64 at 2 MiB;"
 		echo "write runs also count writeback rounds). Linux IPIs/page on pmem needs its iostats,"
-		echo "which the suite enables."
+		echo "which the suite enables. Guest CPU µs/op (newer runs) = busy time of all vCPUs"
+		echo "(/proc/stat) per operation: on TCG the emulated device runs on the same host cores."
 		echo
 	} >"$md"
 	awk -F, -v plot="$plot" '
@@ -127,7 +128,8 @@ write_report() { # CSV MD
 		if (!(key in seenc)) { seenc[key] = 1; cell[k, $3, ++nc[k, $3]] = key }
 		ops[key, $7] = $8; tlb[key, $7] = $11; cal[key, $7] = $12
 		ev[key, $7] = $13; sd[key, $7] = $14; rd[key, $7] = $15
-		p99[key, $7] = $10; eb[key, $7] = $19
+		p99[key, $7] = $10; eb[key, $7] = $19; cpu[key, $7] = $21
+		if ($21 != "") hascpu[k] = 1
 		maxthr[k] = $4 > maxthr[k] ? $4 : maxthr[k]
 	}
 	END {
@@ -169,8 +171,8 @@ write_report() { # CSV MD
 				dv = dev[k, d]
 				printf "### %s\n\n", (dv in name) ? name[dv] : dv
 				if (plot) printf "![%s, ops/s](matrix-%s-%s.png)\n\n", dv, k, dv
-				print "| dataset | op | threads | ceiling ops/s | Linux ops/s | fastmap ops/s | fastmap / Linux | fastmap / ceiling | Linux / ceiling | IPIs/page Linux | IPIs/page fastmap | pages/round | p99 Linux / fastmap (µs) |"
-				print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+				printf "| dataset | op | threads | ceiling ops/s | Linux ops/s | fastmap ops/s | fastmap / Linux | fastmap / ceiling | Linux / ceiling | IPIs/page Linux | IPIs/page fastmap | pages/round | p99 Linux / fastmap (µs) |%s\n", hascpu[k] ? " guest CPU µs/op ceiling / Linux / fastmap |" : ""
+				printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n", hascpu[k] ? "---|" : ""
 				for (c = 1; c <= nc[k, dv]; c++) {
 					key = cell[k, dv, c]; split(key, f, SUBSEP)
 					fm = ops[key, "fastmap"]; li = ops[key, "linux-mmap"]; ce = ops[key, "pread-direct"]
@@ -181,7 +183,9 @@ write_report() { # CSV MD
 					# Newer CSVs: eviction batches, i.e. rounds that were not writeback rounds.
 					if (sd[key, "fastmap"] > 0 && eb[key, "fastmap"] != "")
 						ppr = ppr sprintf(" (%d rounds, %d eviction batches)", sd[key, "fastmap"], eb[key, "fastmap"])
-					printf "| %s× | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %.0f / %.0f |\n", f[3], f[4], f[5], fmt(ce), fmt(li), fmt(fm), r(fm, li), r(fm, ce), r(li, ce), lipi, fipi, ppr, p99[key, "linux-mmap"] / 1000, p99[key, "fastmap"] / 1000
+					printf "| %s× | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %.0f / %.0f |", f[3], f[4], f[5], fmt(ce), fmt(li), fmt(fm), r(fm, li), r(fm, ce), r(li, ce), lipi, fipi, ppr, p99[key, "linux-mmap"] / 1000, p99[key, "fastmap"] / 1000
+					if (hascpu[k]) printf " %.0f / %.0f / %.0f |", cpu[key, "pread-direct"], cpu[key, "linux-mmap"], cpu[key, "fastmap"]
+					printf "\n"
 				}
 				print ""
 			}

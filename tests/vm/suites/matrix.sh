@@ -108,7 +108,7 @@ echo "kernel $KVER, $NCPU vCPUs, devices $DEVICES, threads $THREADS, ops $OPS," 
 	"$((NCELLS * 3)) runs"
 
 CSV=$OUT/matrix.csv
-echo "kernel,vcpus,device,threads,op,ratio_dataset,mode,ops_per_sec,p50,p99,tlb_ipis,call_ipis,evictions,shootdowns,dev_read_bytes,dev_write_bytes,cache_mb,seconds,evict_batches,wb_pages" >"$CSV"
+echo "kernel,vcpus,device,threads,op,ratio_dataset,mode,ops_per_sec,p50,p99,tlb_ipis,call_ipis,evictions,shootdowns,dev_read_bytes,dev_write_bytes,cache_mb,seconds,evict_batches,wb_pages,cpu_us_per_op" >"$CSV"
 
 bench() { # DEVICE THREADS OP RATIO MODE PATH [cgroup]
 	dev=$1 thr=$2 op=$3 ratio=$4 mode=$5 path=$6 cg=${7:-}
@@ -129,7 +129,7 @@ bench() { # DEVICE THREADS OP RATIO MODE PATH [cgroup]
 	row="$row,$(jget "$j" p99),$(jget "$j" tlb_ipis),$(jget "$j" call_ipis),${ev:-0},${sd:-0}"
 	eb=$(jget "$j" evict_batches) wb=$(jget "$j" wb_pages)
 	row="$row,$(jget "$j" device_read_bytes),$(jget "$j" device_write_bytes),$CACHE_MB,$SECS"
-	row="$row,${eb:-0},${wb:-0}"
+	row="$row,${eb:-0},${wb:-0},$(jget "$j" cpu_us_per_op)"
 	echo "$row" >>"$CSV"
 	printf '  %-12s %10.0f ops/s  p99 %s ns  IPIs %s+%s%s\n' "$mode" "$(jget "$j" ops_per_sec)" \
 		"$(jget "$j" p99)" "$(jget "$j" tlb_ipis)" "$(jget "$j" call_ipis)" \
