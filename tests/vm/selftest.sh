@@ -13,6 +13,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run_vm=$here/run-vm.sh
 cache=${FASTMAP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fastmap-vm}
 kernels=("$@")
+# FASTMAP_VM_KROOT=DIR: a kernel installed under DIR, as run-vm.sh takes it
+# (the debug kernel of tools/debug-kernel.sh).
+kroot=${FASTMAP_VM_KROOT:-}
 ((${#kernels[@]})) || kernels=(6.1 6.12)
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/fastmap-vm-selftest.XXXXXX")
@@ -49,7 +52,7 @@ build_warnmod() {
 	for f in "$here"/warnmod/{Kbuild,Makefile,warn_test.c}; do
 		cmp -s "$f" "$dir/${f##*/}" || cp -p "$f" "$dir/"
 	done
-	make -s -C "/lib/modules/$kv/build" M="$dir" modules >"$dir/build.log" 2>&1 || {
+	make -s -C "$kroot/lib/modules/$kv/build" M="$dir" modules >"$dir/build.log" 2>&1 || {
 		cat "$dir/build.log" >&2
 		return 1
 	}
@@ -58,7 +61,7 @@ build_warnmod() {
 
 for k in "${kernels[@]}"; do
 	kv=$(kver "$k")
-	if [[ -z $kv || ! -e /boot/vmlinuz-$kv ]]; then
+	if [[ -z $kv || ! -e $kroot/boot/vmlinuz-$kv ]]; then
 		result FAIL "$k: kernel" 0 "no kernel $k installed"
 		continue
 	fi
