@@ -152,8 +152,8 @@ do_test() {
 	# 90 s while it unpacks its root file system and starts systemd.
 	export FASTMAP_VM_SILENT_BOOT_SECONDS=${FASTMAP_VM_SILENT_BOOT_SECONDS:-900}
 	local logs=$build/debug-kernel
-	rm -rf "$logs"
 	mkdir -p "$logs"
+	for s in $suites; do rm -f "$logs/$s.log" "$logs/$s.rc"; done
 	for s in $suites; do
 		if ((parallel <= 1)); then
 			run_one "$s" "$rel" || rc=1
