@@ -3,10 +3,12 @@
 // fastmap node, or O_DIRECT pread/pwrite (the device ceiling), and report
 // ops/s, touch latency, TLB shootdown IPIs, device bytes, guest CPU and fastmap counters.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +25,9 @@
 #include "worker.hpp"
 
 namespace fmbench {
+
+// SIGINT/SIGTERM end the run early; the summary covers the time run.
+volatile sig_atomic_t g_interrupted = 0;
 
 const char* to_string(Mode m) {
     switch (m) {
@@ -107,8 +112,16 @@ int run(const Options& o) {
 
     auto start = std::chrono::steady_clock::now();
     uint64_t last = 0;
-    for (unsigned s = 1; s <= o.seconds; s++) {
-        std::this_thread::sleep_until(start + std::chrono::seconds(s));
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_interrupted = 1; };
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    for (unsigned s = 1; s <= o.seconds && !g_interrupted; s++) {
+        // Short steps, so that a signal ends the run within 100 ms.
+        const auto until = start + std::chrono::seconds(s);
+        while (!g_interrupted && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_until(
+                std::min(until, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
         uint64_t now = 0;
         for (auto& w : workers)
             now += w->ops();
@@ -140,6 +153,7 @@ int run(const Options& o) {
         {"warm", o.warm},
         {"remap_pages", o.remap},
         {"seconds", secs},
+        {"interrupted", g_interrupted != 0},
         {"ops", ops},
         {"errors", errors},
         {"ops_per_sec", ops / secs},
@@ -198,7 +212,8 @@ int main(int argc, char** argv) {
     app.add_option("--pattern", o.pattern, "random | seq")
         ->transform(CLI::CheckedTransformer(pats, CLI::ignore_case));
     app.add_option("--threads", o.threads, "threads")->check(CLI::Range(1u, 1024u));
-    app.add_option("--seconds", o.seconds, "duration")->check(CLI::Range(1u, 86400u));
+    app.add_option("--seconds", o.seconds, "duration (SIGINT or SIGTERM ends it early)")
+        ->check(CLI::Range(1u, 86400u));
     app.add_option("--pages", o.pages, "dataset size in 4 KiB pages (default: whole device)");
     app.add_option("--json", o.json, "write the JSON summary to FILE (default stdout)");
     app.add_flag("--quiet", o.quiet, "no per-second lines");

@@ -261,6 +261,11 @@ int service_main(const Options& opt) {
     SourcePtr timer(raw);
     loop.timer = timer.get();
 
+    // The first BPF load (seconds on a slow or debug kernel) happens before the bus name is
+    // owned and READY=1 is sent, so a started daemon answers at once; later attaches (the
+    // module's group when the module appears) happen in the loop.
+    (void)telemetry.get(host.monotonic_ms());
+
     auto bus = open_bus(opt.bus_address);
     if (!bus) {
         log.log(LogLevel::kError, bus.error().message);

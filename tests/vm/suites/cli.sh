@@ -191,8 +191,9 @@ every_verb() {
 	check "[$mode] events --json got the change (exit $?)" grep -q '"event":"changed"' /tmp/events.json
 	JSON_LINES=1 check_json "[$mode] events --json" events cat /tmp/events.json
 
-	# top under a running load.
-	fmbench --mode fastmap --path /dev/fastmap/$n --op read --threads 1 --seconds 30 \
+	# top under a running load, until the checks are done (SIGTERM ends fmbench; a fixed
+	# duration ran out before the checks on the debug kernel).
+	fmbench --mode fastmap --path /dev/fastmap/$n --op read --threads 1 --seconds 3600 \
 		--pages 16384 --quiet >/dev/null 2>&1 &
 	local load=$!
 	sleep 2
