@@ -2,7 +2,7 @@
 /*
  * fm_tlb: catches a missing or late TLB shootdown after eviction.
  *
- *   fm_tlb PATH [--seconds S] [--hot K]
+ *   fm_tlb PATH [--seconds S] [--hot K] [--evictions N]
  *
  * The device must hold the fm_integrity "prefill" pattern (page p says p).
  * A reader pinned to CPU 0 keeps re-reading K hot pages through the mapping,
@@ -11,7 +11,9 @@
  * pages too - and recycling their frames for other offsets. If eviction ever
  * left a stale translation on CPU 0, the reader would read another page's
  * data from a recycled frame and see the wrong offset in its header.
- * Exit 0 if every read saw the right page, 1 otherwise.
+ * It runs S seconds and then on until the cache has evicted N pages (at most
+ * 20 * S seconds in all), so that a slow (debug) kernel gets as many chances
+ * as a fast one. Exit 0 if every read saw the right page, 1 otherwise.
  */
 #include "fmtest.h"
 #include <pthread.h>
@@ -75,17 +77,20 @@ static void *streamer(void *arg)
 int main(int argc, char **argv)
 {
 	struct fastmap_stats st0 = { 0 }, st1 = { 0 };
-	unsigned int seconds = 10;
+	unsigned int seconds = 10, waited = 0;
+	uint64_t min_evictions = 0;
 	pthread_t r, s;
 	int i, fd;
 
 	if (argc < 2)
-		fmt_die("usage: %s PATH [--seconds S] [--hot K]", argv[0]);
+		fmt_die("usage: %s PATH [--seconds S] [--hot K] [--evictions N]", argv[0]);
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--seconds"))
 			seconds = strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--hot"))
 			hot = strtoull(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--evictions"))
+			min_evictions = strtoull(argv[i + 1], NULL, 0);
 		else
 			fmt_die("unknown option %s", argv[i]);
 	}
@@ -102,12 +107,18 @@ int main(int argc, char **argv)
 	pthread_create(&r, NULL, reader, NULL);
 	pthread_create(&s, NULL, streamer, NULL);
 	sleep(seconds);
+	for (waited = seconds; waited < 20 * seconds; waited++) {
+		if (ioctl(fd, FASTMAP_IOC_GET_STATS, &st1) ||
+		    st1.evictions - st0.evictions >= min_evictions)
+			break;
+		sleep(1);
+	}
 	stop = 1;
 	pthread_join(r, NULL);
 	pthread_join(s, NULL);
 	ioctl(fd, FASTMAP_IOC_GET_STATS, &st1);
-	printf("fm_tlb: %llu hot reads, %llu wrong, %llu streamed pages, %llu evictions, %llu shootdowns\n",
-	       (unsigned long long)reads, (unsigned long long)wrong,
+	printf("fm_tlb: %u s, %llu hot reads, %llu wrong, %llu streamed pages, %llu evictions, %llu shootdowns\n",
+	       waited, (unsigned long long)reads, (unsigned long long)wrong,
 	       (unsigned long long)streamed,
 	       (unsigned long long)(st1.evictions - st0.evictions),
 	       (unsigned long long)(st1.shootdowns - st0.shootdowns));

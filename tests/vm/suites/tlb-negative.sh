@@ -14,13 +14,13 @@ insmod /lib/modules/unsafe/fastmap.ko unsafe_skip_tlb_flush=1 || { echo "not ok 
 modprobe null_blk nr_devices=1 memory_backed=1 gb=1
 fm_integrity prefill /dev/nullb0 --pages 16384 >/dev/null
 fastmapctl attach /dev/nullb0 --name tlbneg --cache 2M --batch 256 >/dev/null
-if fm_tlb /dev/fastmap/tlbneg --seconds 4 --hot 4; then
+if fm_tlb /dev/fastmap/tlbneg --seconds 4 --hot 4 --evictions 2048; then
 	nok "fm_tlb did not notice skipped shootdowns"
 else
 	ok "fm_tlb fails when shootdowns are skipped"
 fi
 echo N >/sys/module/fastmap/parameters/unsafe_skip_tlb_flush
-if fm_tlb /dev/fastmap/tlbneg --seconds 4 --hot 4; then
+if fm_tlb /dev/fastmap/tlbneg --seconds 4 --hot 4 --evictions 2048; then
 	ok "fm_tlb passes once shootdowns are done again"
 else
 	nok "fm_tlb fails with shootdowns on"
