@@ -55,9 +55,9 @@ do_build() {
 	local t0=$SECONDS tarball=/usr/src/linux-source-6.1.tar.xz
 	[[ -r $tarball ]] || die "$tarball missing (apt-get install linux-source-6.1)"
 	local t
-	for t in flex bison bc make gcc; do
+	for t in flex bison bc make gcc pahole; do
 		command -v $t >/dev/null ||
-			die "'$t' not found (apt-get install flex bison bc libelf-dev libssl-dev)"
+			die "'$t' not found (apt-get install flex bison bc libelf-dev libssl-dev dwarves)"
 	done
 	mkdir -p "$dir"
 	if [[ ! -f $src/Makefile ]]; then
