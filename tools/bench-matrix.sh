@@ -26,7 +26,7 @@ usage() {
 usage: tools/bench-matrix.sh [--build-dir DIR] [--kernel 6.1[,6.12]] [--smoke|--quick]
                              [--cache-mb N] [--seconds N] [--devices nullb,nvme,pmem]
                              [--threads 1,2] [--ratios 4,16] [--ops read,write]
-                             [--smp N] [--timeout SEC] [--out DIR] [--no-plot]
+                             [--repeat N] [--smp N] [--timeout SEC] [--out DIR] [--no-plot]
        tools/bench-matrix.sh --report CSV [--out DIR] [--no-plot]
   --build-dir DIR  CMake build directory (default: build)
   --kernel LIST    kernel series or releases, comma-separated: one VM boot each
@@ -35,6 +35,9 @@ usage: tools/bench-matrix.sh [--build-dir DIR] [--kernel 6.1[,6.12]] [--smoke|--
   --quick          cache 8 MiB, 5 s per run (default: cache 16 MiB, 10 s)
   --cache-mb, --seconds, --devices, --threads, --ratios, --ops
                    override the matrix (threads default: 1..vCPUs)
+  --repeat N       run every cell N times, the modes interleaved (order reversed
+                   on every other repetition); the tables show medians and the
+                   range of the per-repetition ratios (default 1)
   --smp N          vCPUs of the VM (default 2)
   --timeout SEC    kill a VM after SEC seconds (default: 3x the estimate + 300)
   --out DIR        results: matrix.csv, matrix.md, *.png (default docs/benchmarks)
@@ -48,12 +51,12 @@ EOF
 }
 
 build=build kernels=6.1 size='' cache_mb='' seconds='' devices=nullb,nvme,pmem
-threads='' ratios=4,16 ops=read,write smp=2 out=$top/docs/benchmarks plot=1 report='' timeout=''
+threads='' ratios=4,16 ops=read,write repeat=1 smp=2 out=$top/docs/benchmarks plot=1 report='' timeout=''
 cmdline="tools/bench-matrix.sh $*"
 while (($#)); do
 	case $1 in
 	--build-dir | --kernel | --cache-mb | --seconds | --devices | --threads | --ratios | \
-		--ops | --smp | --out | --report | --timeout)
+		--ops | --repeat | --smp | --out | --report | --timeout)
 		(($# >= 2)) || die "$1 needs an argument"
 		case $1 in
 		--build-dir) build=$2 ;;
@@ -64,6 +67,7 @@ while (($#)); do
 		--threads) threads=$2 ;;
 		--ratios) ratios=$2 ;;
 		--ops) ops=$2 ;;
+		--repeat) repeat=$2 ;;
 		--smp) smp=$2 ;;
 		--out) out=$2 ;;
 		--report) report=$2 ;;
@@ -81,6 +85,7 @@ done
 
 num_list() { [[ $1 =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "$2: want a comma-separated list of numbers, got '$1'"; }
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "bad --smp '$smp'"
+[[ $repeat =~ ^[1-9][0-9]*$ ]] || die "bad --repeat '$repeat'"
 [[ -z $timeout || $timeout =~ ^[1-9][0-9]*$ ]] || die "bad --timeout '$timeout'"
 [[ -z $cache_mb || $cache_mb =~ ^[1-9][0-9]*$ ]] || die "bad --cache-mb '$cache_mb'"
 [[ -z $seconds || $seconds =~ ^[1-9][0-9]*$ ]] || die "bad --seconds '$seconds'"
@@ -90,6 +95,61 @@ num_list "$ratios" --ratios
 [[ $ops =~ ^(read|write)(,(read|write))*$ ]] || die "bad --ops '$ops' (read,write)"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+
+# ---------------------------------------------------------------------------
+# Repetitions (CSVs whose last column is "rep"): one row per (cell, mode) with
+# the median of every number over the repetitions, and per cell the range of
+# the per-repetition ratios fastmap / ceiling and fastmap / Linux (the modes of
+# one repetition ran back to back) in the extra columns reps, fc_min, fc_max,
+# fl_min, fl_max. Older CSVs (no "rep") are copied unchanged.
+reduce_csv() { # RAW OUT
+	if ! head -n 1 "$1" | grep -q ',rep$'; then
+		cp "$1" "$2"
+		return
+	fi
+	awk -F, '
+	function med(g, c, n, i, j, t, a, any) {
+		n = cnt[g]; any = 0
+		for (i = 1; i <= n; i++) {
+			if (val[g, i, c] != "") any = 1
+			a[i] = val[g, i, c] + 0
+		}
+		if (!any) return ""
+		for (i = 2; i <= n; i++) {
+			t = a[i]
+			for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]
+			a[j + 1] = t
+		}
+		return sprintf("%.10g", n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
+	}
+	NR == 1 { h = $1; for (i = 2; i < NF; i++) h = h "," $i; print h ",reps,fc_min,fc_max,fl_min,fl_max"; last = NF - 1; next }
+	{
+		cell = $1; for (i = 2; i <= 6; i++) cell = cell SUBSEP $i
+		g = cell SUBSEP $7
+		if (!(g in cnt)) { grp[++ng] = g; gcell[g] = cell }
+		n = ++cnt[g]
+		for (i = 8; i <= last; i++) val[g, n, i] = $i
+		ops[cell, $NF, $7] = $8; if (!((cell, $NF) in seenr)) { seenr[cell, $NF] = 1; reps[cell, ++nr[cell]] = $NF }
+	}
+	END {
+		for (q = 1; q <= ng; q++) {
+			g = grp[q]; cell = gcell[g]
+			if (!(cell in done)) {
+				done[cell] = 1
+				for (i = 1; i <= nr[cell]; i++) {
+					k = reps[cell, i]; fm = ops[cell, k, "fastmap"]
+					ce = ops[cell, k, "pread-direct"]; li = ops[cell, k, "linux-mmap"]
+					if (ce > 0) { x = fm / ce; if (!(cell in fcl) || x < fcl[cell]) fcl[cell] = x; if (!(cell in fch) || x > fch[cell]) fch[cell] = x }
+					if (li > 0) { x = fm / li; if (!(cell in fll) || x < fll[cell]) fll[cell] = x; if (!(cell in flh) || x > flh[cell]) flh[cell] = x }
+				}
+			}
+			split(g, f, SUBSEP); line = f[1]
+			for (i = 2; i <= 7; i++) line = line "," f[i]
+			for (i = 8; i <= last; i++) line = line "," med(g, i)
+			printf "%s,%d,%s,%s,%s,%s\n", line, cnt[g], (cell in fcl) ? sprintf("%.4f", fcl[cell]) : "", (cell in fch) ? sprintf("%.4f", fch[cell]) : "", (cell in fll) ? sprintf("%.4f", fll[cell]) : "", (cell in flh) ? sprintf("%.4f", flh[cell]) : ""
+		}
+	}' "$1" >"$2"
+}
 
 # ---------------------------------------------------------------------------
 # Report: CSV -> markdown tables (+ plots).
@@ -115,11 +175,21 @@ write_report() { # CSV MD
 		echo "write runs also count writeback rounds). Linux IPIs/page on pmem needs its iostats,"
 		echo "which the suite enables. Guest CPU µs/op (newer runs) = busy time of all vCPUs"
 		echo "(/proc/stat) per operation: on TCG the emulated device runs on the same host cores."
+		local nrep
+		nrep=$(awk -F, 'NR > 1 && $22 > n { n = $22 } END { print n + 0 }' "$csv")
+		if ((nrep > 1)); then
+			echo "Every cell ran $nrep times, its modes back to back and interleaved (the order reversed"
+			echo "on every other repetition): ops/s and the other numbers are medians over the"
+			echo "repetitions, ratios are of the medians, with the range of the per-repetition ratios"
+			echo "in brackets."
+		fi
 		echo
 	} >"$md"
 	awk -F, -v plot="$plot" '
 	function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.2f", x) }
 	function r(a, b) { return b > 0 ? sprintf("%.2f×", a / b) : "–" }
+	# With repetitions: the median ratio and the range of the per-repetition ones.
+	function rr(a, b, lo, hi) { return r(a, b) (lo != "" && hi != "" ? sprintf(" (%.2f–%.2f)", lo, hi) : "") }
 	NR == 1 { next }
 	{
 		k = $1; key = $1 SUBSEP $3 SUBSEP $6 SUBSEP $5 SUBSEP $4
@@ -130,6 +200,7 @@ write_report() { # CSV MD
 		ev[key, $7] = $13; sd[key, $7] = $14; rd[key, $7] = $15
 		p99[key, $7] = $10; eb[key, $7] = $19; cpu[key, $7] = $21
 		if ($21 != "") hascpu[k] = 1
+		if ($22 > 1) { fcl[key] = $23; fch[key] = $24; fll[key] = $25; flh[key] = $26 }
 		maxthr[k] = $4 > maxthr[k] ? $4 : maxthr[k]
 	}
 	END {
@@ -147,11 +218,11 @@ write_report() { # CSV MD
 					fm = ops[key, "fastmap"]; li = ops[key, "linux-mmap"]; ce = ops[key, "pread-direct"]
 					lab = dv ", " f[3] "x, random " f[4]
 					if (dv == "nullb" && f[4] == "read")
-						printf "| fastmap ≥ 3× Linux, %s | %s | %s |\n", lab, r(fm, li), (li > 0 && fm / li >= 3 ? "met" : "missed")
+						printf "| fastmap ≥ 3× Linux, %s | %s | %s |\n", lab, rr(fm, li, fll[key], flh[key]), (li > 0 && fm / li >= 3 ? "met" : "missed")
 					if (dv == "nullb" && f[4] == "write")
-						printf "| fastmap ≥ 5× Linux, %s | %s | %s |\n", lab, r(fm, li), (li > 0 && fm / li >= 5 ? "met" : "missed")
+						printf "| fastmap ≥ 5× Linux, %s | %s | %s |\n", lab, rr(fm, li, fll[key], flh[key]), (li > 0 && fm / li >= 5 ? "met" : "missed")
 					if (dv == "nvme" && f[4] == "read")
-						printf "| fastmap ≥ 0.9× ceiling, %s | %s (Linux %s) | %s |\n", lab, r(fm, ce), r(li, ce), (ce > 0 && fm / ce >= 0.9 ? "met" : "missed")
+						printf "| fastmap ≥ 0.9× ceiling, %s | %s (Linux %s) | %s |\n", lab, rr(fm, ce, fcl[key], fch[key]), r(li, ce), (ce > 0 && fm / ce >= 0.9 ? "met" : "missed")
 				}
 			}
 			# Evicted pages per shootdown round: overall and the worst run, per op.
@@ -183,7 +254,7 @@ write_report() { # CSV MD
 					# Newer CSVs: eviction batches, i.e. rounds that were not writeback rounds.
 					if (sd[key, "fastmap"] > 0 && eb[key, "fastmap"] != "")
 						ppr = ppr sprintf(" (%d rounds, %d eviction batches)", sd[key, "fastmap"], eb[key, "fastmap"])
-					printf "| %s× | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %.0f / %.0f |", f[3], f[4], f[5], fmt(ce), fmt(li), fmt(fm), r(fm, li), r(fm, ce), r(li, ce), lipi, fipi, ppr, p99[key, "linux-mmap"] / 1000, p99[key, "fastmap"] / 1000
+					printf "| %s× | %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s | %s | %.0f / %.0f |", f[3], f[4], f[5], fmt(ce), fmt(li), fmt(fm), rr(fm, li, fll[key], flh[key]), rr(fm, ce, fcl[key], fch[key]), r(li, ce), lipi, fipi, ppr, p99[key, "linux-mmap"] / 1000, p99[key, "fastmap"] / 1000
 					if (hascpu[k]) printf " %.0f / %.0f / %.0f |", cpu[key, "pread-direct"], cpu[key, "linux-mmap"], cpu[key, "fastmap"]
 					printf "\n"
 				}
@@ -206,16 +277,19 @@ write_report() { # CSV MD
 }
 
 finish() { # CSV
-	local rc=0 missing=0
+	local rc=0 missing=0 red
 	# Without gnuplot (pngcairo) the tables are still written, without links to plots.
 	if ((plot)) && ! gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1; then
 		missing=1 plot=0
 	fi
-	write_report "$1" "$out/matrix.md"
+	red=$(mktemp "${TMPDIR:-/tmp}/bench-matrix-median.XXXXXX")
+	reduce_csv "$1" "$red"
+	write_report "$red" "$out/matrix.md"
 	if ((plot)); then
-		"$here/bench-plot.sh" --csv "$1" --out "$out" || rc=$?
-		((rc == 0)) || die "bench-plot.sh failed ($rc)"
+		"$here/bench-plot.sh" --csv "$red" --out "$out" || rc=$?
+		((rc == 0)) || { rm -f "$red"; die "bench-plot.sh failed ($rc)"; }
 	fi
+	rm -f "$red"
 	if ((missing)); then
 		log "WARNING: gnuplot with the pngcairo terminal is missing: NO PLOTS" \
 			"(install gnuplot-nox); the CSV and the tables are written and checked"
@@ -261,20 +335,20 @@ count() { tr , '\n' <<<"$1" | wc -l; }
 ncells=$(($(count "$devices") * $(count "$threads") * $(count "$ops") * $(count "$ratios")))
 # Per run: the measured seconds plus ~4 s of sync/drop_caches/attach/detach
 # under TCG; per device a prefill; plus the boot.
-est=$((ncells * 3 * (seconds + 4) + $(count "$devices") * (data_mb / 8 + 5) + 60))
+est=$((ncells * 3 * repeat * (seconds + 4) + $(count "$devices") * (data_mb / 8 + 5) + 60))
 [[ -n $timeout ]] || timeout=$((est * 3 + 300))
 # null_blk is memory-backed: it takes guest RAM for the dataset.
 mem_mb=$((data_mb + 1536 > 2048 ? data_mb + 1536 : 2048))
 
 suite_args=(--cache-mb "$cache_mb" --seconds "$seconds" --devices "$devices"
-	--threads "$threads" --ratios "$ratios" --ops "$ops")
+	--threads "$threads" --ratios "$ratios" --ops "$ops" --repeat "$repeat")
 all=$out/matrix.csv
 tmpcsv=$(mktemp "${TMPDIR:-/tmp}/bench-matrix.XXXXXX")
 trap 'rm -f "$tmpcsv"' EXIT
 header='' failed=() rc=0
 IFS=, read -r -a klist <<<"$kernels"
 for k in "${klist[@]}"; do
-	log "kernel $k: $ncells cells x 3 modes = $((ncells * 3)) runs of ${seconds}s (cache ${cache_mb} MiB," \
+	log "kernel $k: $ncells cells x 3 modes x $repeat = $((ncells * 3 * repeat)) runs of ${seconds}s (cache ${cache_mb} MiB," \
 		"datasets ${ratios}x, threads $threads, $smp vCPUs); estimated $((est / 60)) min $((est % 60)) s," \
 		"VM timeout ${timeout}s"
 	con=$out/console-$k.log
@@ -289,8 +363,8 @@ for k in "${klist[@]}"; do
 		sed -n 's/^FMCSV://p')
 	n=0
 	[[ -z $rows ]] || n=$(($(wc -l <<<"$rows") - 1))
-	if ((vrc != 0 || n != ncells * 3)); then
-		log "kernel $k: FAILED (VM status $vrc, $n of $((ncells * 3)) CSV rows between" \
+	if ((vrc != 0 || n != ncells * 3 * repeat)); then
+		log "kernel $k: FAILED (VM status $vrc, $n of $((ncells * 3 * repeat)) CSV rows between" \
 			"FASTMAP-CSV-BEGIN and FASTMAP-CSV-END): no results for it"
 		failed+=("$k")
 		continue

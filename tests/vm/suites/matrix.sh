@@ -13,12 +13,16 @@
 #
 # usage: matrix.sh [--smoke|--quick] [--cache-mb N] [--seconds N]
 #                  [--devices nullb,nvme,pmem] [--threads 1,2,...] [--ops read,write]
-#                  [--ratios 4,16] [--out DIR]
+#                  [--ratios 4,16] [--repeat N] [--out DIR]
 #   default: cache 16 MiB, 10 s per run; --quick: 8 MiB, 5 s; --smoke: 2 MiB, 1 s,
 #   threads = nproc only (a harness check for CI, not a benchmark)
+#   --repeat N: every cell runs its three modes N times, interleaved (the order
+#   reversed on every other repetition, so that a drift of the host does not
+#   favour one mode); the CSV's last column "rep" numbers them (default 1)
 set -u
 
 QUICK=0 CACHE_MB='' SECS='' DEVICES=nullb,nvme,pmem THREADS='' OPS=read,write RATIOS=4,16
+REPEAT=1
 OUT=/tmp/matrix
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,12 +34,16 @@ while [ $# -gt 0 ]; do
 	--threads) THREADS=$2 && shift ;;
 	--ops) OPS=$2 && shift ;;
 	--ratios) RATIOS=$2 && shift ;;
+	--repeat) REPEAT=$2 && shift ;;
 	--out) OUT=$2 && shift ;;
 	*) echo "matrix: unknown argument $1" >&2 && exit 2 ;;
 	esac
 	shift
 done
 NCPU=$(nproc)
+case $REPEAT in
+'' | 0* | *[!0-9]*) echo "matrix: bad --repeat '$REPEAT'" >&2 && exit 2 ;;
+esac
 case $QUICK in
 1) : "${CACHE_MB:=8}" "${SECS:=5}" ;;
 2) : "${CACHE_MB:=2}" "${SECS:=1}" "${THREADS:=$NCPU}" ;;
@@ -105,15 +113,15 @@ for d in $(list "$DEVICES"); do for r in $(list "$RATIOS"); do for o in $(list "
 done; done; done
 echo "kernel $KVER, $NCPU vCPUs, devices $DEVICES, threads $THREADS, ops $OPS," \
 	"datasets ${RATIOS}x of a $CACHE_MB MiB cache, $SECS s per run: $NCELLS cells," \
-	"$((NCELLS * 3)) runs"
+	"$((NCELLS * 3 * REPEAT)) runs ($REPEAT per cell and mode)"
 
 CSV=$OUT/matrix.csv
-echo "kernel,vcpus,device,threads,op,ratio_dataset,mode,ops_per_sec,p50,p99,tlb_ipis,call_ipis,evictions,shootdowns,dev_read_bytes,dev_write_bytes,cache_mb,seconds,evict_batches,wb_pages,cpu_us_per_op" >"$CSV"
+echo "kernel,vcpus,device,threads,op,ratio_dataset,mode,ops_per_sec,p50,p99,tlb_ipis,call_ipis,evictions,shootdowns,dev_read_bytes,dev_write_bytes,cache_mb,seconds,evict_batches,wb_pages,cpu_us_per_op,rep" >"$CSV"
 
-bench() { # DEVICE THREADS OP RATIO MODE PATH [cgroup]
-	dev=$1 thr=$2 op=$3 ratio=$4 mode=$5 path=$6 cg=${7:-}
+bench() { # REP DEVICE THREADS OP RATIO MODE PATH [cgroup]
+	rep=$1 dev=$2 thr=$3 op=$4 ratio=$5 mode=$6 path=$7 cg=${8:-}
 	pages=$((CACHE_MB * 256 * ratio))
-	j=$OUT/$dev-$ratio-$op-$thr-$mode.json
+	j=$OUT/$dev-$ratio-$op-$thr-$mode-$rep.json
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	if [ -n "$cg" ]; then
@@ -129,11 +137,25 @@ bench() { # DEVICE THREADS OP RATIO MODE PATH [cgroup]
 	row="$row,$(jget "$j" p99),$(jget "$j" tlb_ipis),$(jget "$j" call_ipis),${ev:-0},${sd:-0}"
 	eb=$(jget "$j" evict_batches) wb=$(jget "$j" wb_pages)
 	row="$row,$(jget "$j" device_read_bytes),$(jget "$j" device_write_bytes),$CACHE_MB,$SECS"
-	row="$row,${eb:-0},${wb:-0},$(jget "$j" cpu_us_per_op)"
+	row="$row,${eb:-0},${wb:-0},$(jget "$j" cpu_us_per_op),$rep"
 	echo "$row" >>"$CSV"
 	printf '  %-12s %10.0f ops/s  p99 %s ns  IPIs %s+%s%s\n' "$mode" "$(jget "$j" ops_per_sec)" \
 		"$(jget "$j" p99)" "$(jget "$j" tlb_ipis)" "$(jget "$j" call_ipis)" \
 		"${ev:+  evictions $ev / $sd rounds}"
+}
+
+run_mode() { # REP DEVICE THREADS OP RATIO MODE PATH
+	case $6 in
+	pread-direct) bench "$@" ;;
+	linux-mmap) bench "$@" linux-mmap ;;
+	fastmap)
+		# (fastmapctl notes on stderr that fastmapd is not running)
+		msg=$(fastmapctl attach "$7" --name mx --cache "${CACHE_MB}M" 2>&1) ||
+			die "attach $7: $msg"
+		bench "$1" "$2" "$3" "$4" "$5" fastmap /dev/fastmap/mx
+		msg=$(fastmapctl detach mx 2>&1) || die "detach mx: $msg"
+		;;
+	esac
 }
 
 T0=$(date +%s)
@@ -149,13 +171,19 @@ for d in $(list "$DEVICES"); do
 				i=$((i + 1))
 				echo "=== matrix: cell $i/$NCELLS: $d, ${r}x, random $o, $t threads" \
 					"(elapsed $((now - T0)) s$eta)"
-				bench "$d" "$t" "$o" "$r" pread-direct "$p"
-				bench "$d" "$t" "$o" "$r" linux-mmap "$p" linux-mmap
-				# (fastmapctl notes on stderr that fastmapd is not running)
-				msg=$(fastmapctl attach "$p" --name mx --cache "${CACHE_MB}M" 2>&1) ||
-					die "attach $p: $msg"
-				bench "$d" "$t" "$o" "$r" fastmap /dev/fastmap/mx
-				msg=$(fastmapctl detach mx 2>&1) || die "detach mx: $msg"
+				k=1
+				while [ $k -le "$REPEAT" ]; do
+					[ "$REPEAT" -eq 1 ] || echo "  repetition $k/$REPEAT"
+					if [ $((k % 2)) -eq 1 ]; then
+						modes="pread-direct linux-mmap fastmap"
+					else
+						modes="fastmap linux-mmap pread-direct"
+					fi
+					for m in $modes; do
+						run_mode "$k" "$d" "$t" "$o" "$r" "$m" "$p"
+					done
+					k=$((k + 1))
+				done
 			done
 		done
 	done
