@@ -137,7 +137,10 @@ reduce_csv() { # RAW OUT
 			if (!(cell in done)) {
 				done[cell] = 1
 				for (i = 1; i <= nr[cell]; i++) {
-					k = reps[cell, i]; fm = ops[cell, k, "fastmap"]
+					k = reps[cell, i]
+					# A repetition without a fastmap run gives no ratio.
+					if (!((cell, k, "fastmap") in ops)) continue
+					fm = ops[cell, k, "fastmap"]
 					ce = ops[cell, k, "pread-direct"]; li = ops[cell, k, "linux-mmap"]
 					if (ce > 0) { x = fm / ce; if (!(cell in fcl) || x < fcl[cell]) fcl[cell] = x; if (!(cell in fch) || x > fch[cell]) fch[cell] = x }
 					if (li > 0) { x = fm / li; if (!(cell in fll) || x < fll[cell]) fll[cell] = x; if (!(cell in flh) || x > flh[cell]) flh[cell] = x }
