@@ -55,6 +55,7 @@ nlohmann::json fastmap_json(const fastmap_stats& a, const fastmap_stats& b) {
             {"misses", b.misses - a.misses},
             {"evictions", b.evictions - a.evictions},
             {"evict_batches", b.evict_batches - a.evict_batches},
+            {"evict_stalls", b.evict_stalls - a.evict_stalls},
             {"shootdowns", b.shootdowns - a.shootdowns},
             {"wb_pages", b.wb_pages - a.wb_pages},
             {"cache_pages", b.cache_pages}};

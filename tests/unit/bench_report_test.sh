@@ -51,6 +51,15 @@ bash "$src/tools/bench-matrix.sh" --report "$tmp/old/matrix.csv" --out "$tmp/old
 md=$tmp/old/matrix.md
 check "one run: plain ratios" "$md" "| 16× | read | 2 | 1000 | 500 | 850 | **1.70×** | 0.85× | 0.50× |"
 check "one run: the target is missed" "$md" "| 0.85× (Linux 0.50×) | missed |"
+# 0.89996 of the ceiling misses 0.9: the target row must not round it up to "0.90×".
+mkdir "$tmp/edge"
+{
+	echo "$hdr"
+	row pread-direct 1000 30 && row linux-mmap 500 90 && row fastmap 899.96 50
+} >"$tmp/edge/matrix.csv"
+bash "$src/tools/bench-matrix.sh" --report "$tmp/edge/matrix.csv" --out "$tmp/edge" --no-plot
+check "a ratio just below the target keeps a third decimal" "$tmp/edge/matrix.md" \
+	"| 0.899× (Linux 0.50×) | missed |"
 if grep -q "Every cell ran" "$md"; then
 	echo "FAIL: one run: the repetition note is printed" && fails=$((fails + 1))
 else

@@ -549,8 +549,10 @@ machine=q35
 # tables, whereas via PVH (and on almost all real machines) it uses 4 levels.
 # la57=off keeps the paging depth the same on both paths and realistic.
 # shellcheck disable=SC2054 # commas are qemu's
+# debug-threads: QEMU names its threads ("CPU 0/TCG", "worker"), so host-side
+# tools (tools/nvme-gap.sh) can tell the vCPUs from the device emulation.
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,la57=off -smp "$smp"
-	-nodefaults -display none -no-reboot
+	-name fastmap-vm,debug-threads=on -nodefaults -display none -no-reboot
 	-kernel "$boot_kernel" -initrd "$initrd" -append "$cmdline"
 	-chardev "stdio,id=con,signal=off,logfile=$work/console.log"
 	-serial chardev:con)
