@@ -172,6 +172,13 @@ int run(const Options& o) {
     j["cpu_busy_pct"] =
         total ? 100.0 * static_cast<double>(busy) / static_cast<double>(total) : 0.0;
     j["cpu_us_per_op"] = ops ? static_cast<double>(busy) * tick_us / static_cast<double>(ops) : 0.0;
+    // Sleeps and wake-ups per operation: each costs a context switch (and an
+    // interrupt for a device completion), which TCG makes dear.
+    const auto per_op = [ops](uint64_t n) {
+        return ops ? static_cast<double>(n) / static_cast<double>(ops) : 0.0;
+    };
+    j["ctx_switches_per_op"] = per_op(after.ctx_switches - before.ctx_switches);
+    j["interrupts_per_op"] = per_op(after.interrupts - before.interrupts);
     if (before.fastmap && after.fastmap)
         j["fastmap"] = fastmap_json(*before.fastmap, *after.fastmap);
     if (map)

@@ -28,16 +28,27 @@ uint64_t sum_interrupt_line(const std::string& name) {
     return 0;
 }
 
-// The all-CPU line of /proc/stat, in USER_HZ ticks.
+// /proc/stat: the all-CPU line (USER_HZ ticks), the context switches ("ctxt")
+// and the interrupts ("intr", its first number is the total).
 void read_cpu_ticks(SysCounters& c) {
     std::ifstream in("/proc/stat");
-    std::string label;
-    uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
-    if (!(in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq) ||
-        label != "cpu")
-        return;
-    c.cpu_busy_ticks = user + nice + system + irq + softirq;
-    c.cpu_total_ticks = c.cpu_busy_ticks + idle + iowait;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string label;
+        ls >> label;
+        if (label == "cpu") {
+            uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+            if (!(ls >> user >> nice >> system >> idle >> iowait >> irq >> softirq))
+                continue;
+            c.cpu_busy_ticks = user + nice + system + irq + softirq;
+            c.cpu_total_ticks = c.cpu_busy_ticks + idle + iowait;
+        } else if (label == "ctxt") {
+            ls >> c.ctx_switches;
+        } else if (label == "intr") {
+            ls >> c.interrupts;
+        }
+    }
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ struct SysCounters {
     uint64_t write_bytes = 0;
     uint64_t cpu_busy_ticks = 0;           // /proc/stat "cpu": user+nice+system+irq+softirq
     uint64_t cpu_total_ticks = 0;          // the same plus idle and iowait
+    uint64_t ctx_switches = 0;             // /proc/stat "ctxt"
+    uint64_t interrupts = 0;               // /proc/stat "intr" (all interrupts, all CPUs)
     std::optional<fastmap_stats> fastmap;  // FASTMAP_IOC_GET_STATS, fastmap mode only
 };
 

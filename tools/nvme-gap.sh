@@ -81,8 +81,9 @@ sample() {
 	while kill -0 "$pid" 2>/dev/null; do
 		now=$(date +%s.%N)
 		for t in /proc/"$pid"/task/*; do
-			name=$(tr ' ' _ <"$t/comm" 2>/dev/null) || continue
-			st=$(sed 's/^.*) //' "$t/stat" 2>/dev/null) || continue
+			# (a thread may end between the listing and the reads)
+			name=$({ tr ' ' _ <"$t/comm"; } 2>/dev/null) || continue
+			st=$({ sed 's/^.*) //' "$t/stat"; } 2>/dev/null) || continue
 			read -r -a f <<<"$st"
 			echo "$now ${t##*/} $name $((f[11] + f[12]))"
 		done
@@ -155,8 +156,8 @@ for line in open(console_f):
 
 print(f"# NVMe gap: {kver}, console {con}")
 print()
-print("| phase | ops/s | guest CPU µs/op | guest busy % | evictions/op | eviction stalls | host CPU %: vCPUs | main loop | I/O workers | other | total |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| phase | ops/s | guest CPU µs/op | guest busy % | context switches/op | interrupts/op | evictions/op | eviction stalls | host CPU %: vCPUs | main loop | I/O workers | other | total |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (mode, rnd), a, b, vals in phases:
     # Skip the first and last second: start-up and the JSON write.
     a, b = a + 1.0, b - 1.0
@@ -167,11 +168,13 @@ for (mode, rnd), a, b, vals in phases:
         if pts[0][0] > a or pts[-1][0] < b:
             continue
         use[kind(names[tid])] += (ticks_at(pts, b) - ticks_at(pts, a)) / hz / (b - a) * 100
-    ops, cpu, busy, faults, ev, stalls = (vals + ["0"] * 6)[:6]
+    ops, cpu, busy, faults, ev, stalls, ctx, intr = ((vals + [""] * 8)[:8])
+    ctx = f"{float(ctx):.2f}" if ctx else "–"
+    intr = f"{float(intr):.2f}" if intr else "–"
     opsf = float(ops or 0)
     epo = f"{float(ev) / (opsf * secs):.2f}" if mode == "fastmap" and opsf > 0 and secs else "–"
     total = sum(use.values())
-    print(f"| {mode} {rnd} | {opsf:.0f} | {float(cpu or 0):.1f} | {float(busy or 0):.1f} | {epo} | "
+    print(f"| {mode} {rnd} | {opsf:.0f} | {float(cpu or 0):.1f} | {float(busy or 0):.1f} | {ctx} | {intr} | {epo} | "
           f"{stalls if mode == 'fastmap' else '–'} | {use['vcpu']:.0f} | {use['main']:.0f} | "
           f"{use['io']:.0f} | {use['other']:.0f} | {total:.0f} |")
 print()

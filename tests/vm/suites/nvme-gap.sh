@@ -6,6 +6,7 @@
 # --rounds rounds, then an idle phase. Each phase is framed by console markers
 #   NVME-GAP-START <mode> <round>
 #   NVME-GAP-END <mode> <round> <ops/s> <guest CPU us/op> <guest busy %> <faults> <evictions> <stalls>
+#                <context switches/op> <interrupts/op>
 # so that tools/nvme-gap.sh can charge the host's QEMU threads to phases.
 # With perf in the guest (run-vm --bin /usr/bin/perf), a last round of each
 # mode runs under `perf record -a -g` and prints its top symbols.
@@ -41,7 +42,7 @@ echo "nvme-gap: $(uname -r), $(nproc) vCPUs, $THREADS threads, cache $CACHE_MB M
 
 # run MODE ROUND [perf-data]
 run() {
-	mode=$1 path=$DEV j=/tmp/gap-$1-$2.json
+	mode=$1 rnd=$2 pdata=${3:-} path=$DEV j=/tmp/gap-$1-$2.json
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	if [ "$mode" = fastmap ]; then
@@ -51,15 +52,16 @@ run() {
 	fi
 	set -- fmbench --mode "$mode" --path "$path" --op read --threads "$THREADS" \
 		--seconds "$SECS" --pages "$PAGES" --quiet --json "$j"
-	echo "NVME-GAP-START $mode $2"
-	if [ -n "${3:-}" ]; then
-		$PERF record -q -a -g -o "$3" -- "$@" >/dev/null 2>&1 || die "perf record $mode failed"
+	echo "NVME-GAP-START $mode $rnd"
+	if [ -n "$pdata" ]; then
+		$PERF record -q -a -g -o "$pdata" -- "$@" >/dev/null 2>&1 || die "perf record $mode failed"
 	else
 		"$@" >/dev/null || die "fmbench $mode failed"
 	fi
 	ev=$(jget "$j" evictions) fa=$(jget "$j" faults) st=$(jget "$j" evict_stalls)
-	echo "NVME-GAP-END $mode $2 $(jget "$j" ops_per_sec) $(jget "$j" cpu_us_per_op)" \
-		"$(jget "$j" cpu_busy_pct) ${fa:-0} ${ev:-0} ${st:-0}"
+	echo "NVME-GAP-END $mode $rnd $(jget "$j" ops_per_sec) $(jget "$j" cpu_us_per_op)" \
+		"$(jget "$j" cpu_busy_pct) ${fa:-0} ${ev:-0} ${st:-0} $(jget "$j" ctx_switches_per_op)" \
+		"$(jget "$j" interrupts_per_op)"
 	[ "$mode" != fastmap ] || fastmapctl detach gap >/dev/null 2>&1 || die "detach failed"
 }
 
@@ -72,7 +74,7 @@ done
 sleep 2
 echo "NVME-GAP-START idle 0"
 sleep "$SECS"
-echo "NVME-GAP-END idle 0 0 0 0 0 0 0"
+echo "NVME-GAP-END idle 0 0 0 0 0 0 0 0 0"
 
 PERF=$(command -v perf 2>/dev/null || true)
 [ -n "$PERF" ] || PERF=/opt/fastmap/bin/perf
