@@ -37,7 +37,8 @@ usage: tools/bench-matrix.sh [--build-dir DIR] [--kernel 6.1[,6.12]] [--smoke|--
                    override the matrix (threads default: 1..vCPUs)
   --repeat N       run every cell N times, the modes interleaved (order reversed
                    on every other repetition); the tables show medians and the
-                   range of the per-repetition ratios (default 1)
+                   range of the per-repetition ratios, OUT/matrix-median.csv
+                   holds the medians (default 1)
   --smp N          vCPUs of the VM (default 2)
   --timeout SEC    kill a VM after SEC seconds (default: 3x the estimate + 300)
   --out DIR        results: matrix.csv, matrix.md, *.png (default docs/benchmarks)
@@ -293,14 +294,17 @@ finish() { # CSV
 	if ((plot)) && ! gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1; then
 		missing=1 plot=0
 	fi
-	red=$(mktemp "${TMPDIR:-/tmp}/bench-matrix-median.XXXXXX")
-	reduce_csv "$1" "$red"
+	# With repetitions the tables and plots come from OUT/matrix-median.csv.
+	red=$1
+	if head -n 1 "$1" | grep -q ',rep$' && awk -F, 'NR > 1 && $NF > 1 { f = 1 } END { exit !f }' "$1"; then
+		red=$out/matrix-median.csv
+		reduce_csv "$1" "$red"
+	fi
 	write_report "$red" "$out/matrix.md"
 	if ((plot)); then
 		"$here/bench-plot.sh" --csv "$red" --out "$out" || rc=$?
-		((rc == 0)) || { rm -f "$red"; die "bench-plot.sh failed ($rc)"; }
+		((rc == 0)) || die "bench-plot.sh failed ($rc)"
 	fi
-	rm -f "$red"
 	if ((missing)); then
 		log "WARNING: gnuplot with the pngcairo terminal is missing: NO PLOTS" \
 			"(install gnuplot-nox); the CSV and the tables are written and checked"
