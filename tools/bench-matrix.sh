@@ -372,7 +372,7 @@ for k in "${klist[@]}"; do
 	"$top/tests/vm/run-suite.sh" --build-dir "$build" --kernel "$k" \
 		--suite "$top/tests/vm/suites/matrix.sh" --smp "$smp" --mem "${mem_mb}M" \
 		--timeout "$timeout" --nvme-size "${nvme_mb}M" --pmem-size "${pmem_mb}M" \
-		-- "${suite_args[@]}" 2>&1 | tee "$con" || vrc=$? # pipefail: run-suite's status
+		-- "${suite_args[@]}" 2>&1 | tr -d '\r' | tee "$con" || vrc=$? # pipefail: run-suite's status
 	log "kernel $k: VM finished with status $vrc after $((SECONDS - t0)) s; console in $con"
 	rows=$(tr -d '\r' <"$con" | sed -n '/^FASTMAP-CSV-BEGIN$/,/^FASTMAP-CSV-END$/p' |
 		sed -n 's/^FMCSV://p')

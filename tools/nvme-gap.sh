@@ -102,7 +102,7 @@ rc=0
 	-- --rounds "$rounds" --seconds "$seconds" --threads "$threads" 2>&1 |
 	while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done >"$work/console.txt" ||
 	rc=$?
-sed 's/^[0-9.]* //' "$work/console.txt" >"$con"
+sed 's/^[0-9.]* //' "$work/console.txt" | tr -d '\r' >"$con"
 ((rc == 0)) || die "the VM run failed ($rc); console in $con"
 wait "$sampler" 2>/dev/null || true
 sampler=''
