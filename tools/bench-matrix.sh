@@ -102,12 +102,8 @@ out=$(cd "$out" && pwd)
 # the median of every number over the repetitions, and per cell the range of
 # the per-repetition ratios fastmap / ceiling and fastmap / Linux (the modes of
 # one repetition ran back to back) in the extra columns reps, fc_min, fc_max,
-# fl_min, fl_max. Older CSVs (no "rep") are copied unchanged.
+# fl_min, fl_max.
 reduce_csv() { # RAW OUT
-	if ! head -n 1 "$1" | grep -q ',rep$'; then
-		cp "$1" "$2"
-		return
-	fi
 	awk -F, '
 	function med(g, c, n, i, j, t, a, any) {
 		n = cnt[g]; any = 0
@@ -193,14 +189,15 @@ write_report() { # CSV MD
 	function fmt(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.2f", x) }
 	function r(a, b) { return b > 0 ? sprintf("%.2f×", a / b) : "–" }
 	# With repetitions: the median ratio and the range of the per-repetition ones.
-	function rr(a, b, lo, hi) { return r(a, b) (lo != "" && hi != "" ? sprintf(" (%.2f–%.2f)", lo, hi) : "") }
+	function rng(lo, hi) { return lo != "" && hi != "" ? sprintf(" (%.2f–%.2f)", lo, hi) : "" }
+	function rr(a, b, lo, hi) { return r(a, b) rng(lo, hi) }
 	# Against target t: where two decimals would round up to the target, three,
 	# truncated (0.896 is no 0.90, 0.8999 is 0.899).
 	function rt(a, b, t, lo, hi, x, s) {
 		if (b <= 0) return "–"
 		x = a / b; s = sprintf("%.2f", x)
 		if (x < t && s + 0 >= t) s = sprintf("%.3f", int(x * 1000) / 1000)
-		return s "×" (lo != "" && hi != "" ? sprintf(" (%.2f–%.2f)", lo, hi) : "")
+		return s "×" rng(lo, hi)
 	}
 	NR == 1 { next }
 	{
