@@ -27,7 +27,6 @@
 #include <linux/spinlock.h>
 #include <linux/rwsem.h>
 #include <linux/mutex.h>
-#include <linux/miscdevice.h>
 #include <linux/kobject.h>
 #include <linux/percpu.h>
 #include <linux/percpu_counter.h>
@@ -178,10 +177,8 @@ struct fm_instance {
 	unsigned int wb_cursor;
 	errseq_t wb_err;
 
-	/* node */
-	struct miscdevice misc;
-	char nodename[FASTMAP_NAME_MAX + 8];
-	char miscname[FASTMAP_NAME_MAX + 8];
+	/* node /dev/fastmap/<name> (fm_file.c) */
+	dev_t devt;
 	struct mutex open_lock;
 	unsigned int open_count;
 	unsigned int ctl_busy;		/* SET requests running; blocks detach */
@@ -305,8 +302,12 @@ int fm_sync_range(struct fm_instance *inst, u64 first, u64 last, bool flush);
 int fm_read_page(struct fm_instance *inst, struct fm_page *fp,
 		 struct fm_ctx *ctx);
 
-/* fm_file.c */
+/* fm_file.c: the instance nodes /dev/fastmap/<name> */
 extern const struct file_operations fm_instance_fops;
+int fm_node_init(void);
+void fm_node_exit(void);
+int fm_node_add(struct fm_instance *inst);
+void fm_node_del(struct fm_instance *inst);
 
 /* fm_backing.c: file instances (per-file mode) */
 extern unsigned int fm_file_cache_mb;
@@ -339,5 +340,6 @@ void fm_flush_tlb_all_cpus(void);
 void fm_vma_set_flags(struct vm_area_struct *vma, unsigned long flags);
 void fm_fault_release_lock(struct vm_fault *vmf);
 bool fm_fault_holds_mmap_lock(const struct vm_fault *vmf);
+extern struct class fm_node_class;
 
 #endif /* FASTMAP_INTERNAL_H */

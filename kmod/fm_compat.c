@@ -21,6 +21,7 @@
 #include <linux/smp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/device.h>
 #include <asm/tlbflush.h>
 #include "fastmap_int.h"
 
@@ -129,3 +130,24 @@ bool fm_fault_holds_mmap_lock(const struct vm_fault *vmf)
 	return true;
 #endif
 }
+
+/*
+ * The class of the instance nodes: /dev/fastmap/<name>, mode 0660 (the udev
+ * rule config/udev/60-fastmap.rules adds group disk). Linux 6.2 made the
+ * devnode callback take a const device.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static char *fm_node_devnode(const struct device *dev, umode_t *mode)
+#else
+static char *fm_node_devnode(struct device *dev, umode_t *mode)
+#endif
+{
+	if (mode)
+		*mode = 0660;
+	return kasprintf(GFP_KERNEL, "fastmap/%s", dev_name(dev));
+}
+
+struct class fm_node_class = {
+	.name = "fastmap",
+	.devnode = fm_node_devnode,
+};

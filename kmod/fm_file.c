@@ -11,8 +11,27 @@
 #include <linux/uio.h>
 #include <linux/uaccess.h>
 #include <linux/sched/signal.h>
-#include <linux/miscdevice.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/idr.h>
 #include "fastmap_int.h"
+
+/*
+ * Instance nodes live in a char major of their own, one cdev over all its
+ * minors. Minors are handed out cyclically, so a minor is not reused until
+ * the whole range has gone round: a path or an inode looked up before a
+ * detach cannot open the next instance that happens to be attached (with
+ * misc devices the lowest free minor came back at once, and such an open
+ * reached the wrong instance). fm_minors maps a minor to its instance; an
+ * open looks it up and counts itself under fm_minor_lock, and detach removes
+ * the minor under that lock before the instance is freed.
+ */
+#define FM_NODE_MINORS	(MINORMASK + 1)
+
+static dev_t fm_node_base;
+static struct cdev fm_node_cdev;
+static DEFINE_IDR(fm_minors);
+static DEFINE_MUTEX(fm_minor_lock);
 
 /* Count @file as an open description of @inst (node or control fd). */
 int fm_instance_open(struct fm_instance *inst, struct file *file)
@@ -31,12 +50,17 @@ int fm_instance_open(struct fm_instance *inst, struct file *file)
 
 static int fm_open(struct inode *inode, struct file *file)
 {
-	struct miscdevice *misc = file->private_data;
-	struct fm_instance *inst = container_of(misc, struct fm_instance, misc);
+	struct fm_instance *inst;
+	int err = -ENXIO;	/* a node whose instance is gone */
 
-	if ((file->f_mode & FMODE_WRITE) && inst->read_only)
-		return -EROFS;
-	return fm_instance_open(inst, file);
+	mutex_lock(&fm_minor_lock);
+	inst = idr_find(&fm_minors, iminor(inode));
+	if (inst && (file->f_mode & FMODE_WRITE) && inst->read_only)
+		err = -EROFS;
+	else if (inst)
+		err = fm_instance_open(inst, file);
+	mutex_unlock(&fm_minor_lock);
+	return err;
 }
 
 static int fm_release(struct inode *inode, struct file *file)
@@ -244,3 +268,70 @@ const struct file_operations fm_instance_fops = {
 	.unlocked_ioctl = fm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };
+
+/* Create /dev/fastmap/<name>; the instance can be opened once this returns. */
+int fm_node_add(struct fm_instance *inst)
+{
+	struct device *dev;
+	int minor;
+
+	mutex_lock(&fm_minor_lock);
+	/* Reserved, not yet published: an open of this minor gets ENXIO. */
+	minor = idr_alloc_cyclic(&fm_minors, NULL, 0, FM_NODE_MINORS,
+				 GFP_KERNEL);
+	mutex_unlock(&fm_minor_lock);
+	if (minor < 0)
+		return minor;
+	inst->devt = MKDEV(MAJOR(fm_node_base), minor);
+	dev = device_create(&fm_node_class, NULL, inst->devt, NULL, "%s",
+			    inst->name);
+	mutex_lock(&fm_minor_lock);
+	if (IS_ERR(dev))
+		idr_remove(&fm_minors, minor);
+	else
+		idr_replace(&fm_minors, inst, minor);
+	mutex_unlock(&fm_minor_lock);
+	return PTR_ERR_OR_ZERO(dev);
+}
+
+/* No open reaches @inst once this returns; the node is gone. */
+void fm_node_del(struct fm_instance *inst)
+{
+	mutex_lock(&fm_minor_lock);
+	idr_remove(&fm_minors, MINOR(inst->devt));
+	mutex_unlock(&fm_minor_lock);
+	device_destroy(&fm_node_class, inst->devt);
+}
+
+int fm_node_init(void)
+{
+	int err;
+
+	err = alloc_chrdev_region(&fm_node_base, 0, FM_NODE_MINORS, "fastmap");
+	if (err)
+		return err;
+	err = class_register(&fm_node_class);
+	if (err)
+		goto out_region;
+	cdev_init(&fm_node_cdev, &fm_instance_fops);
+	fm_node_cdev.owner = THIS_MODULE;
+	err = cdev_add(&fm_node_cdev, fm_node_base, FM_NODE_MINORS);
+	if (err)
+		goto out_class;
+	return 0;
+
+out_class:
+	class_unregister(&fm_node_class);
+out_region:
+	unregister_chrdev_region(fm_node_base, FM_NODE_MINORS);
+	return err;
+}
+
+/* Every instance (and so every node) is gone: each holds a module reference. */
+void fm_node_exit(void)
+{
+	cdev_del(&fm_node_cdev);
+	class_unregister(&fm_node_class);
+	unregister_chrdev_region(fm_node_base, FM_NODE_MINORS);
+	idr_destroy(&fm_minors);
+}

@@ -239,20 +239,6 @@ fail:
 	return -EINVAL;
 }
 
-static int fm_register_node(struct fm_instance *inst)
-{
-	snprintf(inst->miscname, sizeof(inst->miscname), "fastmap-%s",
-		 inst->name);
-	snprintf(inst->nodename, sizeof(inst->nodename), "fastmap/%s",
-		 inst->name);
-	inst->misc.minor = MISC_DYNAMIC_MINOR;
-	inst->misc.name = inst->miscname;
-	inst->misc.nodename = inst->nodename;
-	inst->misc.mode = 0660;
-	inst->misc.fops = &fm_instance_fops;
-	return misc_register(&inst->misc);
-}
-
 /* The instance caching the file (@dev, @ino). Caller holds fm_instances_lock. */
 struct fm_instance *fm_instance_find_file(u32 dev, u64 ino)
 {
@@ -341,18 +327,18 @@ int fm_instance_attach(const char *devpath, struct file *srcfile,
 	}
 	fm_writeback_init(inst);
 	fm_events_init(inst);
-	err = fm_register_node(inst);
-	if (err) {
-		*why = "cannot create the device node";
-		goto out_cache;
-	}
 	err = kobject_init_and_add(&inst->kobj, &fm_inst_ktype, fm_kobj, "%s",
 				   inst->name);
 	if (err) {
 		*why = "cannot create the sysfs directory";
-		kobject_put(&inst->kobj);
-		wait_for_completion(&inst->kobj_done);
-		goto out_node;
+		goto out_kobj;
+	}
+	/* Last: nothing fails once the node can be opened. */
+	err = fm_node_add(inst);
+	if (err) {
+		*why = "cannot create the device node";
+		kobject_del(&inst->kobj);
+		goto out_kobj;
 	}
 	list_add_tail(&inst->node, &fm_instances);
 	__module_get(THIS_MODULE);
@@ -364,9 +350,9 @@ int fm_instance_attach(const char *devpath, struct file *srcfile,
 	*out = inst;
 	return 0;
 
-out_node:
-	misc_deregister(&inst->misc);
-out_cache:
+out_kobj:
+	kobject_put(&inst->kobj);
+	wait_for_completion(&inst->kobj_done);
 	fm_events_stop(inst);
 	fm_writeback_stop(inst);
 	fm_cache_destroy(inst);
@@ -415,7 +401,7 @@ int fm_instance_detach(const char *name, const char **why)
 	mutex_unlock(&fm_instances_lock);
 
 	fm_backing_stop(inst);	/* file instance: no more outside-write work */
-	misc_deregister(&inst->misc);
+	fm_node_del(inst);
 	fm_writeback_stop(inst);
 	err = fm_sync_range(inst, 0, U64_MAX, true);
 	fm_writeback_stop(inst);	/* the sync may have re-armed it */

@@ -2,8 +2,9 @@
 /*
  * fastmap: a scalable memory-mapped I/O path for fast block devices.
  *
- * Module entry: parameters, the control node /dev/fastmap/control, the
- * generic netlink family and sysfs root. See docs/architecture.md.
+ * Module entry: parameters, the char device of the instance nodes, the
+ * control node /dev/fastmap/control, the generic netlink family and sysfs
+ * root. See docs/architecture.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -98,10 +99,16 @@ static int __init fm_init(void)
 		pr_err("cannot create the fsnotify group: %d\n", err);
 		goto out_sysfs;
 	}
+	err = fm_node_init();
+	if (err) {
+		pr_err("cannot register the instance nodes' char device: %d\n",
+		       err);
+		goto out_backing;
+	}
 	err = fm_control_init();
 	if (err) {
 		pr_err("cannot register /dev/fastmap/control: %d\n", err);
-		goto out_backing;
+		goto out_node;
 	}
 	err = fm_netlink_init();
 	if (err) {
@@ -114,6 +121,8 @@ static int __init fm_init(void)
 
 out_misc:
 	fm_control_exit();
+out_node:
+	fm_node_exit();
 out_backing:
 	fm_backing_exit();
 out_sysfs:
@@ -129,6 +138,7 @@ static void __exit fm_exit(void)
 	fm_netlink_exit();
 	fm_files_exit();
 	fm_control_exit();
+	fm_node_exit();
 	fm_backing_exit();
 	fm_sysfs_exit();
 	fm_rmap_exit();
