@@ -186,7 +186,6 @@ struct fm_instance {
 
 	struct kobject kobj;
 	struct completion kobj_done;
-	struct kobject *stats_kobj;
 
 	struct fm_stats_pcpu __percpu *stats;
 };
