@@ -5,6 +5,17 @@
 set -euo pipefail
 
 stamp=/var/lib/fastmap-setup.v5 # bump when the package set changes
+
+# Host BPF telemetry (fastmapd, the host-bpf test) attaches tracepoints, which libbpf finds in
+# tracefs. systemd mounts it at boot; machines without systemd as init may not have it. Done on
+# every run (not covered by the stamp): a mount does not survive a reboot.
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && ! [ -e /sys/kernel/tracing/events ]; then
+	if mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then
+		echo "setup: mounted tracefs on /sys/kernel/tracing (BPF tracepoints need it)"
+	else
+		echo "setup: warning: cannot mount tracefs on /sys/kernel/tracing; BPF tracepoints will not attach" >&2
+	fi
+fi
 if [ -f "$stamp" ] && [ "${FASTMAP_SETUP_FORCE:-0}" != 1 ]; then
 	echo "setup: already done ($stamp); FASTMAP_SETUP_FORCE=1 redoes it"
 	exit 0

@@ -23,8 +23,18 @@ static_assert(sizeof(fm_global_stats) % 8 == 0);
 
 namespace {
 
+// libbpf looks a tracepoint's id up in tracefs: without it mounted every tracepoint is ENOENT.
+std::string_view tracefs_hint(int err, std::string_view section) {
+    const bool tracepoint = section.starts_with("tracepoint/") || section.starts_with("tp/");
+    if (err != -ENOENT || !tracepoint || ::access("/sys/kernel/tracing/events", F_OK) == 0 ||
+        ::access("/sys/kernel/debug/tracing/events", F_OK) == 0) {
+        return {};
+    }
+    return " (tracefs is not mounted; as root: mount -t tracefs nodev /sys/kernel/tracing)";
+}
+
 // libbpf returns -errno; keeps its log in the message.
-Error bpf_error(int err, std::string_view what) {
+Error bpf_error(int err, std::string_view what, std::string_view hint = {}) {
     const int code = err < 0 ? -err : (err > 0 ? err : EIO);
     std::string message(what);
     message += ": ";
@@ -32,6 +42,7 @@ Error bpf_error(int err, std::string_view what) {
     if (code == EPERM || code == EACCES) {
         message += " (needs CAP_BPF and CAP_PERFMON, and a kernel that permits the program)";
     }
+    message += hint;
     std::string log = take_libbpf_log();
     if (!log.empty()) {
         message += "\n";
@@ -236,8 +247,11 @@ Result<void> BpfTelemetry::attach_programs() {
         bpf_link* link = bpf_program__attach(prog);
         if (link == nullptr) {
             const int err = -errno;
-            return bpf_error(err, std::string("cannot attach ") + bpf_program__name(prog) + " (" +
-                                      bpf_program__section_name(prog) + ")");
+            const std::string_view section = bpf_program__section_name(prog);
+            return bpf_error(err,
+                             std::string("cannot attach ") + bpf_program__name(prog) + " (" +
+                                 std::string(section) + ")",
+                             tracefs_hint(err, section));
         }
         links_.emplace_back(link);
     }
