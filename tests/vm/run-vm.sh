@@ -544,6 +544,12 @@ cmdline="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic log_buf_len=8M print
 cmdline+=$append
 memopt=$((mem_b >> 20))M
 machine=q35
+# FASTMAP_VM_TCG_THREAD=single runs all vCPUs on one host thread: slower, but
+# no vCPU can run a stale translation of kernel text that another one has
+# re-patched (see stale_int3_trap below).
+tcg_thread=${FASTMAP_VM_TCG_THREAD:-multi}
+[[ $tcg_thread == multi || $tcg_thread == single ]] ||
+	die "FASTMAP_VM_TCG_THREAD must be multi or single, got '$tcg_thread'"
 # -cpu max boots both kernels without any complaint in dmesg, but it offers
 # LA57: booted from the bzImage, the kernel would then run with 5-level page
 # tables, whereas via PVH (and on almost all real machines) it uses 4 levels.
@@ -551,7 +557,7 @@ machine=q35
 # shellcheck disable=SC2054 # commas are qemu's
 # debug-threads: QEMU names its threads ("CPU 0/TCG", "worker"), so host-side
 # tools (tools/nvme-gap.sh) can tell the vCPUs from the device emulation.
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,la57=off -smp "$smp"
+qemu=(qemu-system-x86_64 -accel "tcg,thread=$tcg_thread" -cpu max,la57=off -smp "$smp"
 	-name fastmap-vm,debug-threads=on -nodefaults -display none -no-reboot
 	-kernel "$boot_kernel" -initrd "$initrd" -append "$cmdline"
 	-chardev "stdio,id=con,signal=off,logfile=$work/console.log"
