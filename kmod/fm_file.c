@@ -51,13 +51,15 @@ int fm_instance_open(struct fm_instance *inst, struct file *file)
 static int fm_open(struct inode *inode, struct file *file)
 {
 	struct fm_instance *inst;
-	int err = -ENXIO;	/* a node whose instance is gone */
+	int err;
 
 	mutex_lock(&fm_minor_lock);
 	inst = idr_find(&fm_minors, iminor(inode));
-	if (inst && (file->f_mode & FMODE_WRITE) && inst->read_only)
+	if (!inst)	/* a node whose instance is gone */
+		err = -ENXIO;
+	else if ((file->f_mode & FMODE_WRITE) && inst->read_only)
 		err = -EROFS;
-	else if (inst)
+	else
 		err = fm_instance_open(inst, file);
 	mutex_unlock(&fm_minor_lock);
 	return err;

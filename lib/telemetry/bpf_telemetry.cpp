@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -23,11 +24,20 @@ static_assert(sizeof(fm_global_stats) % 8 == 0);
 
 namespace {
 
+// Where libbpf (and tracepoint_present()) look for tracefs.
+constexpr std::array<const char*, 2> kTracefsRoots{"/sys/kernel/tracing",
+                                                   "/sys/kernel/debug/tracing"};
+
+bool tracefs_mounted() {
+    return std::any_of(kTracefsRoots.begin(), kTracefsRoots.end(), [](const char* root) {
+        return ::access((std::string(root) + "/events").c_str(), F_OK) == 0;
+    });
+}
+
 // libbpf looks a tracepoint's id up in tracefs: without it mounted every tracepoint is ENOENT.
 std::string_view tracefs_hint(int err, std::string_view section) {
     const bool tracepoint = section.starts_with("tracepoint/") || section.starts_with("tp/");
-    if (err != -ENOENT || !tracepoint || ::access("/sys/kernel/tracing/events", F_OK) == 0 ||
-        ::access("/sys/kernel/debug/tracing/events", F_OK) == 0) {
+    if (err != -ENOENT || !tracepoint || tracefs_mounted()) {
         return {};
     }
     return " (tracefs is not mounted; as root: mount -t tracefs nodev /sys/kernel/tracing)";
@@ -85,7 +95,7 @@ Result<void> read_slot(bpf_map* map, std::uint32_t slot, std::vector<fm_instance
 }  // namespace
 
 bool tracepoint_present(const char* system, const char* event) {
-    for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+    for (const char* root : kTracefsRoots) {
         const std::string dir = std::string(root) + "/events/" + system + "/" + event;
         if (::access(dir.c_str(), F_OK) == 0) {
             return true;
